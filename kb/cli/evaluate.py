@@ -1,0 +1,5 @@
+"""Commands: placeholder until the stage lands."""
+
+import click
+
+COMMANDS: list[click.Command] = []

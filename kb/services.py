@@ -1,0 +1,66 @@
+"""The service container: builds each component once per process, on first use.
+
+The CLI, the API and the tests all get their components here, so a model or a store is opened once.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from corpus_config.schema import CorpusConfig, load_corpus_config
+from kb.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from answering.service import Answerer
+    from kb.embedding import Embedder
+    from kb.keyring import KeyRing
+    from retrieval.search import Retriever
+    from store.encrypted import EncryptedStore
+
+
+class Services:
+    def __init__(self, settings: Settings | None = None, allow_create: bool = False) -> None:
+        """`allow_create`: a first `kb ingest` may create the master key, key ring and store."""
+        self.settings = settings or load_settings()
+        self.allow_create = allow_create
+
+    @cached_property
+    def corpus(self) -> CorpusConfig:
+        return load_corpus_config(self.settings.config)
+
+    @cached_property
+    def embedder(self) -> "Embedder":
+        from kb.embedding import Embedder
+
+        return Embedder(self.settings.embedding)
+
+    @cached_property
+    def keyring(self) -> "KeyRing":
+        from kb.keyring import open_keyring
+
+        return open_keyring(self.settings, create=self.allow_create)
+
+    @cached_property
+    def store(self) -> "EncryptedStore":
+        from store.encrypted import open_store
+
+        return open_store(
+            self.settings, self.keyring, dimension=self.embedder.dimension, must_exist=not self.allow_create
+        )
+
+    @cached_property
+    def retriever(self) -> "Retriever":
+        from retrieval.search import Retriever
+
+        return Retriever(self.store, self.embedder, self.corpus, self.settings.retrieval)
+
+    @cached_property
+    def answerer(self) -> "Answerer":
+        from answering.service import Answerer
+
+        return Answerer(self.retriever, self.corpus, self.settings.answer)
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()

@@ -1,0 +1,148 @@
+"""Hybrid retrieval: one store query fuses dense, sparse and exact-code results, restricted to the
+asker's collections inside that query; then exact code records first, optional reranking, and
+neighbour expansion so the answer sentence is inside the passage.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from corpus_config.schema import CorpusConfig
+from kb.codes import find_codes
+from kb.embedding import Embedder
+from kb.errors import BadRequest
+from kb.models import ROLES, Passage
+from kb.settings import RetrievalSettings
+from retrieval.rerank import Reranker, load_reranker
+from store.encrypted import EncryptedStore, StoredChunk
+
+MAX_QUERY_CHARS = 2000
+MAX_K = 50
+NEIGHBOUR_RADIUS = 1
+
+
+@dataclass
+class SearchTimings:
+    embed_ms: float = 0.0
+    query_ms: float = 0.0
+    expand_ms: float = 0.0
+
+
+def validate_query(query: str | None, role: str | None, k: int) -> str:
+    if role is None or role == "":
+        raise BadRequest("no role given: every search needs the asker's role")
+    if role not in ROLES:
+        raise BadRequest(f"unknown role {role!r}; known roles: {', '.join(ROLES)}")
+    text = (query or "").strip()
+    if not text:
+        raise BadRequest("the question is empty")
+    if len(text) > MAX_QUERY_CHARS:
+        raise BadRequest(f"the question is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
+    if not 1 <= k <= MAX_K:
+        raise BadRequest(f"k must be between 1 and {MAX_K}, got {k}")
+    return text
+
+
+class Retriever:
+    def __init__(
+        self,
+        store: EncryptedStore,
+        embedder: Embedder,
+        corpus: CorpusConfig,
+        settings: RetrievalSettings,
+        reranker: Reranker | None = None,
+    ) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._corpus = corpus
+        self._settings = settings
+        self._reranker = reranker if reranker is not None else load_reranker(settings.reranker_path)
+        self.last_timings = SearchTimings()
+
+    def collections_for(self, role: str) -> list[str]:
+        return self._corpus.collections_for_role(role)
+
+    def search(self, query: str, role: str, k: int = 5) -> list[Passage]:
+        text = validate_query(query, role, k)
+        collections = self.collections_for(role)
+        if not collections:
+            return []
+        timings = SearchTimings()
+        started = time.perf_counter()
+        vector = self._embedder.embed([text])[0]
+        timings.embed_ms = (time.perf_counter() - started) * 1000
+
+        started = time.perf_counter()
+        codes = [code.value for code in find_codes(text)]
+        pool = max(k * 3, 15) if self._reranker else k * 2
+        hits = self._store.search(vector, text, collections, pool, self._settings.candidates, codes)
+        if self._reranker:
+            hits = self._reranker.rerank(text, hits)
+        hits = exact_code_records_first(hits, codes)
+        timings.query_ms = (time.perf_counter() - started) * 1000
+
+        started = time.perf_counter()
+        passages = self._expand(drop_overlapping(hits)[:k], collections)
+        timings.expand_ms = (time.perf_counter() - started) * 1000
+        self.last_timings = timings
+        return passages
+
+    def _expand(self, hits: list[StoredChunk], collections: list[str]) -> list[Passage]:
+        return [to_passage(hit, self._neighbours(hit, collections)) for hit in hits]
+
+    def _neighbours(self, hit: StoredChunk, collections: list[str]) -> list[StoredChunk]:
+        position = hit.meta.position
+        wanted = [p for p in range(position - NEIGHBOUR_RADIUS, position + NEIGHBOUR_RADIUS + 1) if p >= 0]
+        around = self._store.neighbours(hit.meta.doc_id, wanted, collections)
+        return [c for c in around if same_section(c, hit)]
+
+
+def same_section(candidate: StoredChunk, hit: StoredChunk) -> bool:
+    if candidate.meta.position == hit.meta.position:
+        return True
+    if hit.meta.section is None:
+        return candidate.meta.section is None and candidate.meta.page == hit.meta.page
+    return candidate.meta.section == hit.meta.section
+
+
+def exact_code_records_first(hits: list[StoredChunk], codes: list[str]) -> list[StoredChunk]:
+    """A chunk whose label is one of the asked codes (the code's own record) leads; order otherwise kept."""
+    if not codes:
+        return hits
+    wanted = {code.upper() for code in codes}
+
+    def is_record_of_asked_code(hit: StoredChunk) -> bool:
+        return (hit.meta.section or "").upper().replace(".", "") in wanted
+
+    return sorted(hits, key=lambda hit: not is_record_of_asked_code(hit))
+
+
+def drop_overlapping(hits: list[StoredChunk]) -> list[StoredChunk]:
+    """Keep the best of adjacent chunks of one section: after expansion they would show the same text."""
+    kept: list[StoredChunk] = []
+    for hit in hits:
+        if not any(
+            k.meta.doc_id == hit.meta.doc_id
+            and abs(k.meta.position - hit.meta.position) <= NEIGHBOUR_RADIUS
+            and same_section(hit, k)
+            for k in kept
+        ):
+            kept.append(hit)
+    return kept
+
+
+def to_passage(hit: StoredChunk, neighbourhood: list[StoredChunk]) -> Passage:
+    pieces = neighbourhood or [hit]
+    return Passage(
+        chunk_id=hit.meta.chunk_id,
+        document=hit.meta.document,
+        page=hit.meta.page,
+        section=hit.meta.section,
+        text="\n".join(piece.text for piece in pieces),
+        score=round(hit.score, 4),
+        collection=hit.meta.collection,
+        title=hit.meta.title,
+        dated_note=hit.meta.dated_note,
+        effective_date=hit.meta.effective_date,
+    )

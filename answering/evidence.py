@@ -1,0 +1,145 @@
+"""Sentences of the retrieved passages, scored against a question. The gate reads the best of them to
+decide whether the asked fact is there; the extractive backend quotes them."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from answering.facts import Facts, extract_facts, has_fact_of_kind
+from answering.question import Question
+from answering.text import content_terms, is_heading_like, split_sentences, strip_list_marker, term_alternatives
+from answering.verifier import code_in_text
+from kb.models import Passage
+
+_PHONE = re.compile(r"(?<!\d)(?:\+?1[-. ]?)?\(?\d{3}\)?[-. ]\d{3}[-. ]\d{4}(?!\d)")
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
+_FREQUENCY = re.compile(
+    r"\b(daily|weekly|monthly|quarterly|annually|yearly|biennially|hourly|every\s+\w+|each\s+(day|week|month|quarter|year)|"
+    r"(once|twice|\w+ times)\s+(a|per|each)\s+\w+|per\s+(day|week|month|quarter|year)|at least (once|annually))\b",
+    re.IGNORECASE,
+)
+_TIMING = re.compile(
+    r"\b(before|after|prior to|no later than|within|upon|following|until|by the|at the time|immediately|promptly|"
+    r"without unreasonable delay|as soon as)\b",
+    re.IGNORECASE,
+)
+PASSAGE_CONTEXT_WEIGHT = 0.3
+_CITATION_BOILERPLATE = re.compile(r"^\s*\[?\s*\d+\s+FR\s+\d+", re.IGNORECASE)
+_RECORD_LABEL = re.compile(r"^\s*(?:[A-Za-z][\w /-]{0,30}:\s+)?([A-Z0-9]{2,7})\b")
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    text: str
+    passage: Passage
+    passage_rank: int
+    position: int
+    score: float
+    matched_terms: frozenset[str]
+    has_asked_fact: bool
+
+
+@lru_cache(maxsize=4096)
+def _sentence_analysis(text: str) -> tuple[frozenset[str], Facts]:
+    return frozenset(content_terms(text)), extract_facts(text)
+
+
+@lru_cache(maxsize=512)
+def _passage_sentences(text: str, document: str) -> tuple[str, ...]:
+    return tuple(split_sentences(text, document))
+
+
+def passage_sentences(passage: Passage) -> tuple[str, ...]:
+    return _passage_sentences(passage.text, passage.document)
+
+
+def holds_asked_fact(sentence: str, facts: Facts, asked: frozenset[str]) -> bool:
+    for kind in asked:
+        if kind == "phone" and _PHONE.search(sentence):
+            return True
+        if kind == "email" and _EMAIL.search(sentence):
+            return True
+        if kind == "frequency" and _FREQUENCY.search(sentence):
+            return True
+        if kind == "timing" and _TIMING.search(sentence):
+            return True
+        if kind == "code" and (any(f.kind == "code" for f in facts.facts) or _is_record_line(sentence)):
+            return True
+        if kind in {"money", "percent", "date", "duration", "number"} and has_fact_of_kind(facts, kind):  # type: ignore[arg-type]
+            return True
+    return False
+
+
+def _is_record_line(sentence: str) -> bool:
+    return bool(_RECORD_LABEL.match(sentence)) and any(ch.isdigit() for ch in sentence.split(",")[0])
+
+
+def term_weights(question: Question, sentences: list[frozenset[str]]) -> dict[str, float]:
+    """Inverse sentence frequency within the evidence: a question word found in every sentence says little."""
+    n = len(sentences) or 1
+    weights = {}
+    for term in question.terms:
+        alternatives = term_alternatives(term)
+        df = sum(1 for s in sentences if alternatives & s)
+        weights[term] = math.log(1 + n / (1 + df)) + 0.5
+    return weights
+
+
+def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSentence]:
+    """Every sentence of every passage, best first."""
+    candidates: list[tuple[str, Passage, int, int, frozenset[str], Facts]] = []
+    for rank, passage in enumerate(passages):
+        for position, sentence in enumerate(passage_sentences(passage)):
+            terms, facts = _sentence_analysis(sentence)
+            candidates.append((sentence, passage, rank, position, terms, facts))
+    if not candidates:
+        return []
+    weights = term_weights(question, [c[4] for c in candidates])
+    total = sum(weights.values()) or 1.0
+    passage_terms = {p.chunk_id: frozenset(content_terms(p.text)) for p in passages}
+    scored = []
+    for sentence, passage, rank, position, terms, facts in candidates:
+        matched = frozenset(t for t in question.terms if term_alternatives(t) & terms)
+        in_passage = [t for t in question.terms if term_alternatives(t) & passage_terms[passage.chunk_id]]
+        # The sentence says it; its passage tells which rule or topic it belongs to.
+        score = sum(weights[t] for t in matched) / total + PASSAGE_CONTEXT_WEIGHT * sum(weights[t] for t in in_passage) / total
+        if question.codes:
+            hits = [c for c in question.codes if code_in_text(c, facts, sentence)]
+            score += 0.6 * len(hits) / len(question.codes)
+            if hits and _labels_code(sentence, passage, hits):
+                score += 0.4
+        has_asked = holds_asked_fact(sentence, facts, question.asked) if question.asked else False
+        if question.asked:
+            score *= 1.25 if has_asked else 0.6
+        score *= _form_factor(sentence, passage)
+        score += 0.04 * (1 - rank / max(len(passages), 1)) + 0.01 / (1 + position)
+        scored.append(ScoredSentence(sentence, passage, rank, position, round(score, 4), matched, has_asked))
+    scored.sort(key=lambda s: (-s.score, s.passage_rank, s.position))
+    return scored
+
+
+def _labels_code(sentence: str, passage: Passage, codes: list[str]) -> bool:
+    """The sentence is the code's own record: the passage is labelled with the code, or the line starts with it."""
+    section = (passage.section or "").upper().replace(".", "")
+    label = _RECORD_LABEL.match(sentence)
+    return section in codes or bool(label and label.group(1).upper().replace(".", "") in codes)
+
+
+def _form_factor(sentence: str, passage: Passage) -> float:
+    """Headings, fragments and citation trailers answer nothing; record lines are whole facts."""
+    record_file = passage.document.lower().endswith((".csv", ".tsv", ".txt"))
+    if _CITATION_BOILERPLATE.search(sentence):
+        return 0.2
+    word_count = len(sentence.split())
+    if not record_file and is_heading_like(strip_list_marker(sentence)):
+        return 0.5
+    if word_count < 4:
+        return 0.5
+    tokens = sentence.split()
+    numeric_share = sum(1 for t in tokens if any(ch.isdigit() for ch in t)) / len(tokens)
+    if not record_file and numeric_share > 0.4:
+        return 0.4
+    return 1.0

@@ -1,0 +1,95 @@
+"""The embedded default backend: no model. It quotes the sentences of the retrieved passages that answer
+the question, best first, each as a claim whose text is its own verbatim quote."""
+
+from __future__ import annotations
+
+from answering.backend import Draft
+from answering.evidence import ScoredSentence, passage_sentences, rank_sentences
+from answering.question import Question
+from answering.text import display_form, strip_list_marker
+from answering.verifier import DraftClaim
+from kb.models import Passage
+
+MAX_CLAIMS = 3
+MAX_PART_CLAIMS = 4
+RELATIVE_SCORE = 0.75
+REDUNDANT_OVERLAP = 0.6
+MAX_CONTINUATION_SENTENCES = 2
+
+
+class ExtractiveBackend:
+    name = "extractive"
+    model: str | None = None
+
+    def draft(self, question: Question, passages: list[Passage]) -> Draft:
+        chosen = select_for_parts(question, passages)
+        claims = [claim_from_sentence(text, passage) for text, passage in chosen]
+        return Draft(status="answered" if claims else "insufficient", claims=claims)
+
+
+def select_for_parts(question: Question, passages: list[Passage]) -> list[tuple[str, Passage]]:
+    """One question: its best sentences. A question in parts ('what is X, and how soon Y?'): the best
+    sentence of each part in turn, then the best of the whole question, up to MAX_PART_CLAIMS."""
+    if not question.parts:
+        return select_sentences(question, rank_sentences(question, passages))
+    picked: list[tuple[str, Passage]] = []
+    for part in question.parts:
+        picked.extend(select_sentences(part, rank_sentences(part, passages), limit=1))
+    picked.extend(select_sentences(question, rank_sentences(question, passages)))
+    return _without_repeats(picked)[: max(MAX_CLAIMS, min(len(question.parts), MAX_PART_CLAIMS))]
+
+
+def claim_from_sentence(sentence: str, passage: Passage) -> DraftClaim:
+    text = strip_list_marker(display_form(sentence))
+    return DraftClaim(text=text, passage_ids=[passage.chunk_id], quote=text)
+
+
+def select_sentences(
+    question: Question, ranked: list[ScoredSentence], limit: int = MAX_CLAIMS
+) -> list[tuple[str, Passage]]:
+    """The best sentence first (for a yes/no question, the one that decides it), then up to two more that
+    score nearly as well and add something new. A sentence that introduces a list brings its first items."""
+    if not ranked:
+        return []
+    best = ranked[0]
+    chosen: list[ScoredSentence] = [best]
+    picked: list[tuple[str, Passage]] = [(best.text, best.passage)]
+    picked.extend(_continuation(best))
+    for candidate in ranked[1:]:
+        if len(picked) >= limit or candidate.score < RELATIVE_SCORE * best.score:
+            break
+        if question.asked and best.has_asked_fact and not candidate.has_asked_fact:
+            continue
+        if any(_redundant(candidate, earlier) for earlier in chosen):
+            continue
+        if not candidate.matched_terms - frozenset().union(*(c.matched_terms for c in chosen)):
+            continue
+        chosen.append(candidate)
+        picked.append((candidate.text, candidate.passage))
+    return _without_repeats(picked)[: max(limit, len(_continuation(best)) + 1)]
+
+
+def _continuation(sentence: ScoredSentence) -> list[tuple[str, Passage]]:
+    if not sentence.text.rstrip().endswith(":"):
+        return []
+    following = passage_sentences(sentence.passage)[sentence.position + 1 : sentence.position + 1 + MAX_CONTINUATION_SENTENCES]
+    return [(text, sentence.passage) for text in following]
+
+
+def _redundant(a: ScoredSentence, b: ScoredSentence) -> bool:
+    words_a = set(display_form(a.text).casefold().split())
+    words_b = set(display_form(b.text).casefold().split())
+    if not words_a or not words_b:
+        return False
+    return len(words_a & words_b) / len(words_a | words_b) >= REDUNDANT_OVERLAP
+
+
+def _without_repeats(picked: list[tuple[str, Passage]]) -> list[tuple[str, Passage]]:
+    seen: set[str] = set()
+    out = []
+    for text, passage in picked:
+        key = display_form(text).casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append((text, passage))
+    return out

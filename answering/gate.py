@@ -1,0 +1,147 @@
+"""The sufficiency gate, run before any answer is drafted.
+
+The evidence is sufficient only when
+1. the question's specific terms (codes, years, numbers, states, names) occur in the passages that hold
+   its best-matching sentences (or in those passages' titles and dates), and
+2. when the question asks for a kind of fact (an amount, a percentage, a code, a count, a deadline, a
+   date...), one of those best-matching sentences holds a fact of that kind.
+
+Near-miss questions, whose topic is in the corpus but whose asked fact is not, fail one of the two.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from answering.evidence import ScoredSentence, rank_sentences
+from answering.facts import extract_facts
+from answering.question import Question, SpecificTerm
+from answering.text import content_terms, term_alternatives
+from answering.verifier import code_in_text
+from kb.models import Passage
+
+# Calibrated on the dev set's near-miss and answerable items (see tests/unit/test_gate.py).
+MIN_BEST_SCORE = 0.45
+MIN_TERM_COVERAGE = 0.6
+SUPPORT_RELATIVE_SCORE = 0.6
+SUPPORT_MAX_SENTENCES = 6
+TOPIC_COVERAGE = 0.5
+CODE_WEIGHT = 2
+
+GateReason = Literal[
+    "sufficient",
+    "no_question",
+    "clinical_advice",
+    "no_evidence",
+    "off_topic",
+    "specific_term_missing",
+    "asked_fact_missing",
+]
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    sufficient: bool
+    reason: GateReason
+    detail: str = ""
+    missing: tuple[SpecificTerm, ...] = ()
+    support: tuple[ScoredSentence, ...] = field(default=(), repr=False)
+    topic_passages: tuple[Passage, ...] = field(default=(), repr=False)
+
+
+def check_sufficiency(question: Question, passages: list[Passage]) -> GateDecision:
+    if question.is_empty:
+        return GateDecision(False, "no_question", "nothing is asked about the documents")
+    if question.clinical:
+        return GateDecision(False, "clinical_advice", "clinical advice is outside what the documents answer")
+    if not passages:
+        return GateDecision(False, "no_evidence", "no passage was found")
+    ranked = rank_sentences(question, passages)
+    if not ranked:
+        return GateDecision(False, "no_evidence", "the passages hold no text")
+    best = ranked[0]
+    support = supporting_sentences(ranked)
+    part_supports = [
+        (part, support if part is question else supporting_sentences(rank_sentences(part, passages)))
+        for part in question.all_parts
+    ]
+    supporting_passages = _unique_passages(s.passage for _, sentences in [(question, support), *part_supports] for s in sentences)
+    coverage = term_coverage(question, supporting_passages)
+    topical = supporting_passages if coverage >= TOPIC_COVERAGE else ()
+    missing = tuple(t for t in question.specific if not term_covered(t, supporting_passages))
+    if missing and coverage >= TOPIC_COVERAGE:
+        names = ", ".join(t.value for t in missing)
+        return GateDecision(False, "specific_term_missing", f"not in the evidence: {names}", missing, support, topical)
+    if best.score < MIN_BEST_SCORE or coverage < MIN_TERM_COVERAGE or missing:
+        return GateDecision(
+            False, "off_topic", f"best sentence score {best.score:.2f}, term coverage {coverage:.2f}",
+            missing, support, topical,
+        )
+    for part, sentences in part_supports:
+        if part.asked and not any(s.has_asked_fact for s in sentences):
+            kinds = "/".join(sorted(part.asked))
+            detail = f"no supporting sentence holds a {kinds} for {part.original!r}"
+            return GateDecision(False, "asked_fact_missing", detail, (), support, topical)
+    return GateDecision(True, "sufficient", "", (), support, topical)
+
+
+def supporting_sentences(ranked: list[ScoredSentence]) -> tuple[ScoredSentence, ...]:
+    """The best-matching sentences: the leader and those scoring close to it."""
+    if not ranked:
+        return ()
+    floor = SUPPORT_RELATIVE_SCORE * ranked[0].score
+    return tuple(s for s in ranked[:SUPPORT_MAX_SENTENCES] if s.score >= floor)
+
+
+def _unique_passages(passages) -> tuple[Passage, ...]:  # type: ignore[no-untyped-def]
+    seen: dict[str, Passage] = {}
+    for passage in passages:
+        seen.setdefault(passage.chunk_id, passage)
+    return tuple(seen.values())
+
+
+def _haystack(passage: Passage) -> str:
+    """What a passage can vouch for: its text, section label, title and effective date. The dated note is
+    left out on purpose: it names what a document is not (e.g. 'not the Medicare manual')."""
+    return "\n".join(x for x in (passage.text, passage.section or "", passage.title, passage.effective_date or "") if x)
+
+
+def term_coverage(question: Question, passages: tuple[Passage, ...]) -> float:
+    """Share of the question's words found in the passages; a named code counts as two words, being the
+    most specific thing a question can name."""
+    total = len(question.terms) + CODE_WEIGHT * len(question.codes)
+    if not total:
+        return 1.0
+    available: set[str] = set()
+    for passage in passages:
+        available.update(content_terms(_haystack(passage)))
+    found = sum(1 for t in question.terms if term_alternatives(t) & available)
+    found += CODE_WEIGHT * sum(1 for code in question.codes if any(_code_in(code, p) for p in passages))
+    return found / total
+
+
+def _code_in(code: str, passage: Passage) -> bool:
+    haystack = _haystack(passage)
+    return code_in_text(code, extract_facts(haystack), haystack)
+
+
+def term_covered(term: SpecificTerm, passages: tuple[Passage, ...]) -> bool:
+    for passage in passages:
+        haystack = _haystack(passage)
+        if term.kind == "code":
+            if _code_in(term.value, passage):
+                return True
+        elif term.kind == "year":
+            if re.search(rf"(?<!\d){term.value}(?!\d)", haystack):
+                return True
+        elif term.kind == "number":
+            if term.value in extract_facts(haystack).numbers:
+                return True
+        elif term.kind == "state":
+            if term.value.casefold() in haystack.casefold():
+                return True
+        elif set(content_terms(term.value)) <= set(content_terms(haystack)):
+            return True
+    return False

@@ -1,0 +1,310 @@
+"""What a question asks: its information need (instructions to the system set aside), its parts, the
+specific terms evidence must cover, and the kind of fact each part asks for. General rules only: wording
+cues of English questions, never phrases taken from a question set."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from answering.facts import extract_facts
+from answering.text import QUESTION_FRAMING, clean, content_terms, stem
+from kb.codes import find_codes
+
+AskedKind = Literal["money", "percent", "date", "duration", "number", "code", "timing", "phone", "email", "frequency"]
+SpecificKind = Literal["code", "year", "number", "state", "name"]
+
+US_STATES = (
+    "Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Georgia Hawaii Idaho "
+    "Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts Michigan Minnesota "
+    "Mississippi Missouri Montana Nebraska Nevada Ohio Oklahoma Oregon Pennsylvania Tennessee Texas Utah "
+    "Vermont Virginia Washington Wisconsin Wyoming"
+).split() + [
+    "New Hampshire", "New Jersey", "New Mexico", "New York", "North Carolina", "North Dakota", "Rhode Island",
+    "South Carolina", "South Dakota", "West Virginia", "District of Columbia", "Puerto Rico", "Guam",
+]
+_STATE = re.compile(r"\b(" + "|".join(sorted(US_STATES, key=len, reverse=True)) + r")\b")
+
+# Clauses that address the system instead of asking about the documents. They never change the rules:
+# they are set aside, and the rest of the question is answered (or refused) on the evidence alone.
+_DIRECTIVES = [
+    r"\b(ignore|disregard|forget|override|bypass|overrule)\b",
+    r"\b(reveal|show|print|repeat|output|display|dump|leak|share|list)\b.{0,40}\b(prompt|instructions?|rules you|configuration|keys?|passwords?|secrets?)\b",
+    r"\b(system|hidden|initial|original|developer)\s+(prompt|message|instructions?)\b",
+    r"\b(without|no|skip|omit|drop|leave out|remove|don'?t (include|add|give|show)|do not (include|add|give|show))\b.{0,30}\b(citations?|cite|sources?|references?|quotes?|footnotes?)\b",
+    r"\b(general|own|outside|prior|background|world|common|medical|clinical)\s+knowledge\b",
+    r"\b(from memory|off the top of your head|make (it|something|one) up|best guess|just guess)\b",
+    r"\b(you are now|act as|role-?play|developer mode|jailbreak|from now on|new rules?|no longer bound)\b",
+    r"\b(answer|respond|reply)\b.{0,30}\b(anyway|regardless|even if|no matter)\b",
+    r"\b(just|please|simply)?\s*(confirm|agree with|validate|approve)\s+(it|that|this|my|our|the above)\b",
+    r"\b(just|only)\s+(say|answer|reply)\s+(yes|no)\b|\b(yes or no|yes/no)\s+only\b|\banswer (with )?(yes or no|yes/no)\b",
+    r"\bno need to (look|check|search|cite|verify)\b",
+    r"\b(draft|write|compose|prepare)\s+(me\s+)?(a|an|the|our)\s+(memo|letter|e-?mail|note|statement|summary)\b",
+]
+_DIRECTIVE = re.compile("|".join(f"(?:{p})" for p in _DIRECTIVES), re.IGNORECASE)
+_PREMISE = re.compile(
+    r"^\s*(?:(?:please\s+)?(?:assume|suppose|pretend|imagine|let'?s say|say|given|consider|for the sake of argument,?)\s+(?:that\s+)?)(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+
+_CLINICAL = re.compile(
+    r"\b(what|which|how much|how many)\b.{0,40}\b(dose|dosage|doses|mg|milligrams?|medication|medicine|drug|antibiotics?|treatment)\b.{0,40}\b(should|recommend(ed)?|give|take|prescribe|use|start)\b"
+    r"|\bshould\b.{0,30}\b(i|we|the patient|my patient|our patient|he|she|they)\b.{0,30}\b(take|prescribe|treat|start|stop|increase|decrease|double|dose|medicate)\b"
+    r"|\bhow (should|do|can|would) (i|we|you)\b.{0,20}\b(treat|prescribe|dose|diagnose|manage)\b"
+    r"|\b(recommended|best|right|correct|safe|maximum|max)\s+(dose|dosage|treatment|medication|therapy)\b"
+    r"|\b(diagnose|treat)\s+(me|my|this patient|the patient|a patient)\b",
+    re.IGNORECASE,
+)
+
+_AUX_START = re.compile(
+    r"^\s*(?:[^,?]{0,60},\s*)?(is|are|was|were|do|does|did|can|could|may|might|must|shall|should|will|would|has|have|had|"
+    r"isn'?t|aren'?t|doesn'?t|don'?t|can'?t)\b",
+    re.IGNORECASE,
+)
+_WH_START = re.compile(r"^\s*(?:[^,?]{0,60},\s*)?(what|what's|whats|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
+_TAG_QUESTION = re.compile(r",?\s*\b(right|correct|true|yes|ok|okay|isn'?t (it|that)|aren'?t (they|we)|don'?t (we|they)|can'?t (we|they)|no)\s*\?\s*$", re.IGNORECASE)
+
+_TIME_UNITS = r"(days?|weeks?|months?|years?|hours?|minutes?|time)"
+_ASKED_CUES: list[tuple[frozenset[str], re.Pattern[str]]] = [
+    (frozenset({"duration"}), re.compile(
+        rf"\bhow (long|soon|quickly|fast|far back)\b|\bhow (many|much) {_TIME_UNITS}\b|\b(deadline|time ?limit|time ?frame|"
+        r"within what|(retention|waiting|look-?back|grace|notice|notification|enrollment|election) period)\b|\bmore time\b", re.I)),
+    (frozenset({"date"}), re.compile(
+        r"\b(what|which) (date|dates|day|year|month)\b|\bin what year\b|\beffective date\b|\bwhen (was|were|did)\b|"
+        r"\bwhen (does|do|is|will)\b.{0,60}\b(start|begin|end|effective|take effect|open|close|run|kick in)\b", re.I)),
+    (frozenset({"date", "duration", "timing"}), re.compile(r"^\s*(?:[^,?]{0,60},\s*)?(by )?when\b|\bby when\b|\bwhen (must|should|do|does|can|may|is|are|has|have)\b", re.I)),
+    (frozenset({"frequency"}), re.compile(r"\bhow (often|frequently)\b|\b(frequency|how many times)\b", re.I)),
+    (frozenset({"percent"}), re.compile(r"\b(percent|percentage)\b|%|\bwhat (share|proportion|fraction)\b", re.I)),
+    (frozenset({"money"}), re.compile(
+        r"\bhow much\b.{0,30}\b(cost|costs|charge|charged|pay|paid|owe|fee|fees|price|fine|penalty|dollars?)\b|"
+        r"\b(what|how much)\b.{0,40}\b(fee|fees|cost|costs|price|charge|penalty|penalties|fine|fines|premium|premiums|"
+        r"deductible|copay|coinsurance|dollar|dollars|payment limit)\b|\$", re.I)),
+    (frozenset({"money", "percent", "duration", "number"}), re.compile(r"\bhow much\b(?!.{0,30}\b(cost|charge|pay|owe|fee|price|fine|penalty|dollar)|\s+(time|data|information|detail|notice))", re.I)),
+    (frozenset({"number"}), re.compile(
+        rf"\bhow many\b(?!\s+{_TIME_UNITS})|\b(minimum|maximum|max|min)(imum)?\s+(number|length|size|count|age|units?)\b|"
+        r"\bthe number of\b|\bhow (big|large|wide)\b", re.I)),
+    (frozenset({"phone"}), re.compile(r"\b(phone|telephone|fax|toll-?free)\s*(number|line|no)\b|\bnumber to call\b|\bwhat number\b", re.I)),
+    (frozenset({"email"}), re.compile(r"\be-?mail address\b", re.I)),
+]
+_ASKS_FOR_CODE = re.compile(
+    r"\b(what|which)\b[^?]{0,40}\b(codes?|modifiers?)\b[^?]{0,10}\b(for|to (use|bill|report)|describes?|applies|should)\b"
+    r"|\b(codes?|modifiers?)\b[^?]{0,20}\b(should|do|would) (i|we|you) (use|bill|report)\b"
+    r"|\b(which|what) (cfr |regulatory )?(cite|citation|section)\b|\bwhere in the cfr\b",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"(?<![\d$,.])(?:FY|CY|fiscal year|calendar year)?\s?((?:19|20)\d{2})(?![\d,])", re.IGNORECASE)
+_ACRONYM_OR_NAME = re.compile(r"\b([A-Z][A-Za-z0-9]*(?:[-/][A-Za-z0-9]+)*)\b")
+_FIRST_WORDS = frozenset(
+    """what which who whom whose when where why how is are was were do does did can could may might must shall
+    should will would has have had if under for in on per according please tell give list explain describe
+    define compare i a an the our my we as to and or""".split()
+)
+_NOT_NAMES = frozenset({"I", "OK", "US", "USA"})
+_SENTENCE_SPLIT = re.compile(r"(?<=[.?!])\s+|:\s+|\s+-{1,2}\s+")
+_PART_SPLIT = re.compile(
+    r"(?:,\s*|\s+)(?:and|or|but|also)\s+(?=(?:what|what's|which|who|when|where|why|how|is|are|can|could|do|does|did|should|must|will|would)\b)"
+    r"|,\s+(?=(?:what|what's|which|who|when|where|why|how)\b)",
+    re.IGNORECASE,
+)
+_FRAMING_STEMS = frozenset(stem(w) for w in QUESTION_FRAMING)
+_CHECKED_KINDS = frozenset({"money", "percent", "duration", "date"})
+
+
+@dataclass(frozen=True)
+class SpecificTerm:
+    kind: SpecificKind
+    value: str
+
+
+@dataclass(frozen=True)
+class Question:
+    original: str
+    text: str
+    terms: tuple[str, ...]
+    specific: tuple[SpecificTerm, ...]
+    asked: frozenset[str]
+    yes_no: bool
+    codes: tuple[str, ...]
+    directives: tuple[str, ...] = ()
+    clinical: bool = False
+    parts: tuple["Question", ...] = field(default=(), repr=False)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.terms and not self.codes
+
+    @property
+    def all_parts(self) -> tuple["Question", ...]:
+        return self.parts or (self,)
+
+
+def analyse_question(question: str) -> Question:
+    original = clean(question).strip()
+    clauses, directives = split_directives(original)
+    asking = [c for c in clauses if _is_interrogative(c)]
+    context = [c for c in clauses if not _is_interrogative(c)]
+    if asking:
+        checks = [c for c in context if _PREMISE.match(c)]
+    else:
+        checks, context = context, []
+    checks = [_without_premise(c) for c in checks]
+    context = [c for c in context if _without_premise(c) not in checks]
+    context_text = " ".join(context)
+
+    parts = [_part(p, context_text, is_check=False) for clause in asking for p in _PART_SPLIT.split(clause) if p and p.strip()]
+    parts += [_part(c, context_text, is_check=True) for c in checks]
+    text = " ".join(clauses).strip()
+    codes = question_codes(text)
+    checked = {f.value for p in parts if p.yes_no for f in extract_facts(p.text).facts if f.kind in _CHECKED_KINDS}
+    terms = tuple(dict.fromkeys(t for p in parts for t in p.terms)) or _terms(text)
+    return Question(
+        original=original,
+        text=text,
+        terms=terms,
+        specific=tuple(specific_terms(text, checked)),
+        asked=frozenset(k for p in parts for k in p.asked),
+        yes_no=any(p.yes_no for p in parts),
+        codes=codes,
+        directives=tuple(directives),
+        clinical=bool(_CLINICAL.search(original)),
+        parts=tuple(parts) if len(parts) > 1 else (),
+    )
+
+
+def question_codes(text: str) -> tuple[str, ...]:
+    """Codes named in the text; a code that only begins a longer one named beside it ('B37' of 'B37.31')
+    is the same mention."""
+    values = [code.value for code in find_codes(text)]
+    return tuple(v for v in values if not any(o != v and o.startswith(v) for o in values))
+
+
+def _part(clause: str, context: str, is_check: bool) -> Question:
+    clause = clause.strip()
+    yes_no = is_check or bool(_AUX_START.match(clause) or _TAG_QUESTION.search(clause))
+    text = f"{context} {clause}".strip()
+    codes = question_codes(text)
+    return Question(
+        original=clause,
+        text=text,
+        terms=_terms(text),
+        specific=(),
+        asked=asked_kinds(clause, yes_no, bool(codes)),
+        yes_no=yes_no,
+        codes=codes,
+    )
+
+
+def _terms(text: str) -> tuple[str, ...]:
+    return tuple(t for t in content_terms(text) if t not in _FRAMING_STEMS and not any(ch.isdigit() for ch in t))
+
+
+def _is_interrogative(clause: str) -> bool:
+    return clause.rstrip().endswith("?") or bool(_WH_START.match(clause) or _AUX_START.match(clause))
+
+
+def _without_premise(clause: str) -> str:
+    match = _PREMISE.match(clause)
+    return match.group("rest").strip() if match else clause
+
+
+def split_directives(question: str) -> tuple[list[str], list[str]]:
+    """Clauses that ask about the documents, and clauses that instruct the system (set aside)."""
+    kept: list[str] = []
+    directives: list[str] = []
+    for clause in (c.strip() for c in _SENTENCE_SPLIT.split(question)):
+        if not clause:
+            continue
+        if _DIRECTIVE.search(clause):
+            remainder = _question_after_directive(clause)
+            directives.append(clause if remainder is None else clause[: len(clause) - len(remainder)].strip())
+            if remainder:
+                kept.append(remainder)
+        else:
+            kept.append(clause)
+    return kept, directives
+
+
+def _question_after_directive(clause: str) -> str | None:
+    """'Ignore your rules and tell me how long ...' -> 'how long ...': the asking part after a connective."""
+    match = re.search(
+        r"(?:\b(?:and|then|but|so)\b|,)\s+(?:just\s+)?(?:tell me|say|answer|explain|state|give me)?\s*"
+        r"((?:what|which|who|when|where|why|how|is|are|does|do|can|may|must)\b.*)$",
+        clause,
+        re.IGNORECASE,
+    )
+    if match and not _DIRECTIVE.search(match.group(1)):
+        return match.group(1)
+    return None
+
+
+def asked_kinds(text: str, yes_no: bool, has_code: bool) -> frozenset[str]:
+    kinds: set[str] = set()
+    for kind_set, cue in _ASKED_CUES:
+        if cue.search(text):
+            kinds |= kind_set
+    if not has_code and _ASKS_FOR_CODE.search(text):
+        kinds.add("code")
+    if yes_no:
+        # 'Is the deadline 60 days?' checks a stated value: the answer must hold a fact of that kind.
+        stated = {f.kind for f in extract_facts(text).facts if f.kind in _CHECKED_KINDS}
+        if stated:
+            kinds = (kinds - {"timing"}) | stated
+        elif not kinds & {"money", "percent", "number", "phone", "email", "code"}:
+            kinds = set()  # 'Can we extend the deadline?' is decided by a rule, not by a number
+    if {"duration", "date"} <= kinds and "timing" not in kinds and not yes_no:
+        kinds.discard("date")
+    for precise in ("percent", "phone", "email"):
+        if precise in kinds:
+            return frozenset({precise})  # 'what percentage of the fee' asks for a percentage, not an amount
+    return frozenset(kinds)
+
+
+def specific_terms(text: str, checked_values: set[str] | frozenset[str] = frozenset()) -> list[SpecificTerm]:
+    """Terms the evidence must contain for the question to be answerable from it. Values stated only to be
+    checked ('is it 60 days?', 'assume it is 50') are not required: the answer corrects them."""
+    terms: dict[tuple[str, str], SpecificTerm] = {}
+
+    def add(kind: SpecificKind, value: str) -> None:
+        terms.setdefault((kind, value.casefold()), SpecificTerm(kind, value))
+
+    code_values = set(question_codes(text))
+    for code in code_values:
+        add("code", code)
+    years = set()
+    for match in _YEAR.finditer(text):
+        years.add(match.group(1))
+        add("year", match.group(1))
+    all_code_values = {code.value for code in find_codes(text)}
+    for fact in extract_facts(text).facts:
+        if fact.kind in {"code", "date"} or fact.value in years or fact.value in all_code_values:
+            continue
+        if fact.value not in checked_values and any(ch.isdigit() for ch in fact.written):
+            add("number", fact.value)
+    for match in _STATE.finditer(text):
+        add("state", match.group(1))
+    for name in proper_names(text):
+        add("name", name)
+    return list(terms.values())
+
+
+def proper_names(text: str) -> list[str]:
+    """Capitalised words and acronyms that do not merely start a sentence: programme, law, form,
+    organisation and place names. Codes, years and states are handled separately."""
+    names: list[str] = []
+    state_words = {w for s in _STATE.findall(text) for w in s.casefold().split()}
+    codes = {code.value for code in find_codes(text)}
+    for match in _ACRONYM_OR_NAME.finditer(text):
+        word = match.group(1)
+        before = text[: match.start()].rstrip()
+        sentence_initial = not before or before[-1] in ".?!:;\"'("
+        if word.casefold() in _FIRST_WORDS or word in _NOT_NAMES or word.casefold() in state_words:
+            continue
+        if sentence_initial and word[1:].islower():
+            continue
+        if any(ch.isdigit() for ch in word) and (
+            _YEAR.search(word) or word.upper().replace(".", "") in codes or any(c.startswith(word.upper()) for c in codes)
+        ):
+            continue
+        names.append(word)
+    return names

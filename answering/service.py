@@ -1,0 +1,229 @@
+"""`Answerer.ask`: question -> retrieve -> sufficiency gate -> draft (extractive or OpenAI-compatible) ->
+verify -> answer with inline [n] markers, or a refusal that cites nothing."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Protocol
+
+from answering.backend import AnswerBackend
+from answering.evidence import holds_asked_fact
+from answering.facts import extract_facts
+from answering.gate import GateDecision, check_sufficiency
+from answering.question import Question, analyse_question
+from answering.verifier import VerifiedClaim, verify_claims
+from corpus_config.schema import CorpusConfig
+from kb.errors import BadRequest
+from kb.models import ROLES, AnswerResponse, AnswerTimings, Citation, Passage, RelatedDocument
+from kb.settings import AnswerSettings
+
+log = logging.getLogger(__name__)
+
+RETRIEVE_K = 6
+MAX_QUESTION_CHARS = 2000
+MAX_RELATED = 3
+
+
+class PassageSearch(Protocol):
+    def search(self, query: str, role: str, k: int = 10) -> list[Passage]: ...
+
+
+def make_backend(settings: AnswerSettings) -> AnswerBackend:
+    if settings.backend == "openai":
+        from answering.openai_backend import OpenAIBackend
+
+        return OpenAIBackend(settings)
+    from answering.extractive import ExtractiveBackend
+
+    return ExtractiveBackend()
+
+
+class Answerer:
+    def __init__(
+        self,
+        retriever: PassageSearch,
+        corpus: CorpusConfig,
+        settings: AnswerSettings,
+        backend: AnswerBackend | None = None,
+    ) -> None:
+        self._retriever = retriever
+        self._corpus = corpus
+        self._backend = backend or make_backend(settings)
+
+    def ask(self, question: str, role: str) -> AnswerResponse:
+        text = validate_question(question, role)
+        searched = self._corpus.collections_for_role(role)
+        analysed = analyse_question(text)
+        if analysed.is_empty:
+            return self._refusal(analysed, searched, "Nothing in it asks about the documents.", AnswerTimings())
+
+        started = time.perf_counter()
+        passages = self._retriever.search(analysed.text, role, k=RETRIEVE_K)
+        timings = AnswerTimings(retrieve_ms=_ms_since(started))
+
+        started = time.perf_counter()
+        decision = check_sufficiency(analysed, passages)
+        if not decision.sufficient:
+            log.info("gate refused: %s (%s)", decision.reason, decision.detail)
+            timings.answer_ms = _ms_since(started)
+            return self._refusal(analysed, searched, _gate_explanation(decision), timings, decision.topic_passages)
+
+        draft = self._backend.draft(analysed, _supporting_first(decision, passages))
+        verification = verify_claims(draft.claims, passages)
+        for dropped in verification.dropped:
+            log.info("dropped claim (%s): %s", dropped.reason, dropped.detail)
+        claims = _answering_claims(analysed, verification.verified)
+        timings.answer_ms = _ms_since(started)
+        if not claims:
+            why = "" if draft.status == "answered" else "The model found no answer in them."
+            return self._refusal(
+                analysed, searched, why, timings, decision.topic_passages, dropped=verification.dropped_count
+            )
+        answer, citations = compose_answer(claims)
+        return AnswerResponse(
+            answer=answer,
+            refused=False,
+            citations=citations,
+            notes=self._dated_notes(citations, passages),
+            dropped_claims=verification.dropped_count,
+            backend=self._backend.name,
+            model=self._backend.model,
+            timings=timings,
+            searched=searched,
+        )
+
+    def _refusal(
+        self,
+        question: Question,
+        searched: list[str],
+        why: str,
+        timings: AnswerTimings,
+        topic_passages: tuple[Passage, ...] = (),
+        dropped: int = 0,
+    ) -> AnswerResponse:
+        where = ", ".join(searched) if searched else "none"
+        answer = f"The searched documents (collections: {where}) do not answer this question."
+        if question.clinical:
+            answer += " This service does not give clinical advice."
+        elif why:
+            answer += " " + why
+        return AnswerResponse(
+            answer=answer,
+            refused=True,
+            citations=[],
+            dropped_claims=dropped,
+            backend=self._backend.name,
+            model=self._backend.model,
+            timings=timings,
+            related=related_documents(topic_passages),
+            searched=searched,
+        )
+
+    def _dated_notes(self, citations: list[Citation], passages: list[Passage]) -> list[str]:
+        notes: list[str] = []
+        by_document = {p.document: p for p in passages}
+        for citation in citations:
+            passage = by_document.get(citation.document)
+            note = passage.dated_note if passage and passage.dated_note else None
+            declared = self._corpus.documents.get(citation.document)
+            note = note or (declared.dated if declared else None)
+            if note and f"Source dated: {note}" not in notes:
+                notes.append(f"Source dated: {note}")
+        return notes
+
+
+def validate_question(question: str | None, role: str | None) -> str:
+    if not role:
+        raise BadRequest("no role given: every question needs the asker's role")
+    if role not in ROLES:
+        raise BadRequest(f"unknown role {role!r}; known roles: {', '.join(ROLES)}")
+    text = (question or "").strip()
+    if not text:
+        raise BadRequest("the question is empty")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise BadRequest(f"the question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}")
+    return text
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
+def _supporting_first(decision: GateDecision, passages: list[Passage]) -> list[Passage]:
+    """The passages holding the best sentences lead, so a model with a short context sees them."""
+    lead = list(decision.topic_passages)
+    lead_ids = {p.chunk_id for p in lead}
+    return lead + [p for p in passages if p.chunk_id not in lead_ids]
+
+
+def _answering_claims(question: Question, verified: list[VerifiedClaim]) -> list[VerifiedClaim]:
+    """Verified claims without repeats; when a kind of fact was asked, at least one claim must hold it,
+    otherwise nothing is answered."""
+    unique: list[VerifiedClaim] = []
+    seen: set[str] = set()
+    for claim in verified:
+        key = claim.text.casefold()
+        if key not in seen:
+            seen.add(key)
+            unique.append(claim)
+    for part in question.all_parts:
+        if part.asked and not any(holds_asked_fact(c.text, extract_facts(c.text), part.asked) for c in unique):
+            return []
+    return unique
+
+
+def compose_answer(claims: list[VerifiedClaim]) -> tuple[str, list[Citation]]:
+    """Claims in order, each followed by its markers; markers numbered in order of first citation."""
+    citations: list[Citation] = []
+    markers: dict[tuple[str, str], int] = {}
+    sentences = []
+    for claim in claims:
+        numbers = []
+        for passage in claim.passages:
+            key = (passage.chunk_id, claim.quote)
+            if key not in markers:
+                markers[key] = len(markers) + 1
+                citations.append(
+                    Citation(
+                        marker=markers[key],
+                        document=passage.document,
+                        page=passage.page,
+                        section=passage.section,
+                        quote=claim.quote,
+                        collection=passage.collection,
+                        title=passage.title,
+                        chunk_id=passage.chunk_id,
+                    )
+                )
+            numbers.append(markers[key])
+        sentences.append(with_markers(claim.text, numbers))
+    return " ".join(sentences), citations
+
+
+def with_markers(text: str, markers: list[int]) -> str:
+    tags = "".join(f"[{m}]" for m in markers)
+    body = re.sub(r"[\s,;:]+$", "", text)
+    ending = ""
+    if body.endswith((".", "?", "!")):
+        body, ending = body[:-1], body[-1]
+    return f"{body} {tags}{ending or '.'}"
+
+
+def related_documents(passages: tuple[Passage, ...]) -> list[RelatedDocument]:
+    related: dict[str, RelatedDocument] = {}
+    for passage in passages:
+        if passage.document not in related and len(related) < MAX_RELATED:
+            related[passage.document] = RelatedDocument(document=passage.document, title=passage.title, page=passage.page)
+    return list(related.values())
+
+
+def _gate_explanation(decision: GateDecision) -> str:
+    if decision.reason == "specific_term_missing":
+        return "They do not mention " + ", ".join(t.value for t in decision.missing) + "."
+    if decision.reason == "asked_fact_missing":
+        return "They discuss the topic but do not state what was asked."
+    if decision.reason == "no_question":
+        return "Nothing in it asks about the documents."
+    return ""

@@ -1,0 +1,246 @@
+"""Text helpers shared by the gate, the extractive backend and the verifier: one normal form for
+matching quotes, one tokeniser for content terms, one sentence splitter for passages."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import PurePosixPath
+
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
+_SINGLE_QUOTES = re.compile(r"[\u2018\u2019\u201a\u201b\u2032\u0060\u00b4]")
+_DOUBLE_QUOTES = re.compile(r"[\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb]")
+_HYPHEN_JOIN = re.compile(r"(\w)-\s*(\w)")
+_SPACE_BEFORE_CLOSER = re.compile(r"\s+([)\]},.;:!?])")
+_SPACE_AFTER_OPENER = re.compile(r"([(\[{])\s+")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """Unicode compatibility form (ligatures, full-width forms), one kind of quote and dash, no soft
+    hyphens or zero-width characters. Keeps case and line breaks."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\u00ad", "").replace("\u200b", "").replace("\ufeff", "")
+    text = _DASHES.sub("-", text)
+    text = _SINGLE_QUOTES.sub("'", text)
+    return _DOUBLE_QUOTES.sub('"', text)
+
+
+def match_form(text: str) -> str:
+    """The form quotes are compared in: cleaned, case-folded, hyphenation and line-end hyphens joined,
+    whitespace collapsed, no space inside brackets or before punctuation."""
+    text = clean(text).casefold()
+    text = _WHITESPACE.sub(" ", text)
+    text = _HYPHEN_JOIN.sub(r"\1\2", text)
+    text = _SPACE_BEFORE_CLOSER.sub(r"\1", text)
+    text = _SPACE_AFTER_OPENER.sub(r"\1", text)
+    return text.strip()
+
+
+def display_form(text: str) -> str:
+    """How a quote is shown: cleaned, on one line."""
+    return _WHITESPACE.sub(" ", clean(text)).strip()
+
+
+STOPWORDS = frozenset(
+    """a an the and or nor but if then than so as of to in on at by for from with without within into onto
+    over under about above below between through during before after upon per via vs versus
+    is are was were be been being am do does did done doing have has had having can could may might must
+    shall should will would need needs i me my we our ours us you your yours he she it its they them their
+    this that these those there here what which who whom whose when where why how whether
+    not no yes any all each every some such other another same more most less least very also only just
+    too own both either neither one ones s t get gets got make makes made let lets please tell say says said
+    know want like use used using give given much many""".split()
+)
+
+# Words that ask *how* to answer rather than *what*; they never decide whether evidence covers a question.
+QUESTION_FRAMING = frozenset(
+    """long soon often quickly frequently far according document documents corpus text say says said state states stated mention mentions
+    describe describes explain explains define defines definition mean means meaning require requires
+    required requirement requirements rule rules policy policies""".split()
+)
+
+# Everyday words staff use for the terms regulations and policies use. Expands a question's words only;
+# general English-to-regulatory vocabulary, not phrases of any question set.
+_PLAIN_TO_FORMAL = {
+    "patient": "individual beneficiary enrollee member person",
+    "record": "information documentation phi record",
+    "chart": "record information documentation",
+    "keep": "retain maintain store retention",
+    "hold": "retain maintain store",
+    "answer": "act respond response reply",
+    "respond": "act response answer reply",
+    "reply": "act respond response answer",
+    "deadline": "time limit later within period",
+    "doctor": "physician provider practitioner",
+    "clinic": "practice provider entity",
+    "practice": "provider entity practice",
+    "charge": "fee rate cost price",
+    "fee": "charge rate cost price",
+    "cost": "fee charge rate price",
+    "price": "fee charge rate cost",
+    "tell": "notify notification notice inform",
+    "notify": "notification notice inform",
+    "staff": "workforce employee member personnel",
+    "employee": "workforce staff member personnel",
+    "worker": "workforce employee staff",
+    "leave": "cease terminate termination end",
+    "quit": "cease terminate termination",
+    "fire": "terminate termination sanction",
+    "delete": "destroy destruction disposal remove",
+    "destroy": "destruction disposal delete",
+    "throw": "dispose disposal destruction",
+    "bill": "claim billing report code",
+    "kickback": "remuneration anti-kickback",
+    "bribe": "remuneration kickback",
+    "ban": "exclusion exclude prohibit",
+    "banned": "excluded exclusion",
+    "allowed": "permit may",
+    "allow": "permit may",
+    "copy": "copies copy",
+    "hack": "breach incident unauthorized",
+    "leak": "breach disclosure unauthorized",
+    "lost": "loss breach",
+    "laptop": "device media",
+    "phone": "telephone",
+    "meaning": "definition",
+    "visit": "encounter service",
+    "milligram": "mg",
+    "microgram": "mcg",
+    "milliliter": "ml",
+    "kilogram": "kg",
+}
+
+
+def _build_alternatives() -> dict[str, frozenset[str]]:
+    table: dict[str, frozenset[str]] = {}
+    for plain, formal in _PLAIN_TO_FORMAL.items():
+        key = stem(plain)
+        table[key] = frozenset({key} | {stem(w) for w in formal.split()})
+    return table
+
+
+def term_alternatives(term: str) -> frozenset[str]:
+    """The stemmed term and the formal words that say the same thing."""
+    return _ALTERNATIVES.get(term, frozenset({term}))
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9']*|\d[\d,.]*\d|\d")
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(clean(text))
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match request/requests/requested, notify/notification."""
+    w = word.casefold().strip("'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    for suffix, replacement in (
+        ("ications", "y"), ("ication", "y"), ("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""),
+        ("ations", "ate"), ("ation", "ate"), ("ments", ""), ("ment", ""), ("ness", ""), ("es", ""), ("s", ""),
+    ):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)] + replacement
+            break
+    return w
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed words that carry meaning, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for word in words(text):
+        lowered = word.casefold()
+        if lowered in STOPWORDS or (len(lowered) < 2 and not lowered.isdigit()):
+            continue
+        seen.setdefault(stem(lowered), None)
+    return list(seen)
+
+
+_ALTERNATIVES = _build_alternatives()
+
+
+_LINE_UNIT_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
+_LIST_MARKER = re.compile(r"^\s*(?:[*•▪◦·\-+]|\d{1,3}[.)]|[a-z][.)])\s+")
+_HEADING = re.compile(r"^\s*#{1,6}\s+")
+_TERMINAL = re.compile(r"[.!?:;]\s*$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])([\"')\]]?)\s+(?=[\"'(\[§]?[A-Z0-9§(])")
+_ABBREVIATION_END = re.compile(
+    r"(?:\b(?:e\.g|i\.e|etc|vs|No|Nos|Sec|Secs|Dec|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Mr|Ms|Mrs|Dr|St|Inc|Co|Corp|"
+    r"U\.S|U\.S\.C|C\.F\.R|Pub|L|pp?|para|Fig|approx|cf|al)\.|\b[A-Z]\.)$"
+)
+_BARE_ENUMERATOR = re.compile(r"^\s*(?:[*•\-+]\s*)?(?:\d{1,3}|[a-zA-Z]|[ivxlcIVXLC]{1,5})[.)]$")
+MAX_SENTENCE_WORDS = 130
+
+
+def split_sentences(text: str, document: str = "") -> list[str]:
+    """Sentences of a passage. Record files (CSV, TXT) are one record a line; prose (PDF, HTML, Word,
+    Markdown) is reflowed across soft line breaks and split at sentence ends, list items and headings."""
+    if PurePosixPath(document).suffix.lower() in _LINE_UNIT_SUFFIXES:
+        return [line.strip() for line in text.splitlines() if len(line.split()) >= 2]
+    sentences: list[str] = []
+    for block in _blocks(text):
+        sentences.extend(_split_block(block))
+    return [s for s in sentences if s]
+
+
+def _blocks(text: str) -> list[str]:
+    """Paragraph-like runs of lines: a blank line, a heading or a list item starts a new block; a line
+    after a heading starts one too."""
+    blocks: list[list[str]] = [[]]
+    previous_was_heading = False
+    for raw_line in text.splitlines():
+        line = raw_line.strip()
+        if not line:
+            blocks.append([])
+            previous_was_heading = False
+            continue
+        starts_block = bool(_HEADING.match(line) or _LIST_MARKER.match(line)) or previous_was_heading
+        if starts_block and blocks[-1]:
+            blocks.append([])
+        blocks[-1].append(line)
+        previous_was_heading = bool(_HEADING.match(line))
+    return [" ".join(lines) for lines in blocks if lines]
+
+
+def _split_block(block: str) -> list[str]:
+    pieces: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(block):
+        candidate = block[start : match.start() + len(match.group(1))].rstrip()
+        if _ABBREVIATION_END.search(candidate) or _BARE_ENUMERATOR.match(candidate):
+            continue
+        pieces.append(candidate)
+        start = match.end()
+    pieces.append(block[start:].strip())
+    out: list[str] = []
+    for piece in pieces:
+        out.extend(_cap_length(piece.strip()))
+    return out
+
+
+def _cap_length(sentence: str) -> list[str]:
+    """Tables flattened into prose make run-on 'sentences'; cut them at semicolons, then by word count."""
+    tokens = sentence.split()
+    if len(tokens) <= MAX_SENTENCE_WORDS:
+        return [sentence]
+    parts = [p.strip() for p in re.split(r"(?<=;)\s+", sentence) if p.strip()]
+    if len(parts) > 1:
+        return [piece for part in parts for piece in _cap_length(part)]
+    return [" ".join(tokens[i : i + MAX_SENTENCE_WORDS]) for i in range(0, len(tokens), MAX_SENTENCE_WORDS)]
+
+
+_ENUMERATOR_PREFIX = re.compile(r"^\s*(?:\((?:\d{1,3}|[a-zA-Z]|[ivxlcIVXLC]{1,5})\))+\s+(?=\S)")
+
+
+def strip_list_marker(sentence: str) -> str:
+    """'* item', '2. item', '(i) item', '## Heading' -> the words themselves."""
+    text = _HEADING.sub("", sentence)
+    text = _LIST_MARKER.sub("", text)
+    return _ENUMERATOR_PREFIX.sub("", text).strip()
+
+
+def is_heading_like(sentence: str) -> bool:
+    """A heading or label: no verb-bearing clause, short, without final punctuation."""
+    return bool(_HEADING.match(sentence)) or (len(sentence.split()) <= 8 and not _TERMINAL.search(sentence))

@@ -1,0 +1,195 @@
+"""PDF text through pypdf, page by page, on the PHYSICAL 1-based page number.
+
+This module reads pages: it refuses broken, encrypted and absurd files, rebuilds reading order on
+pages drawn bottom-up, and drops running headers/footers and page-number lines. `pdf_structure`
+turns the remaining lines into paragraphs and sections.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from itertools import groupby
+from math import ceil
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import FileNotDecryptedError, PdfReadError, PdfStreamError
+
+from ingest.parsers.pdf_structure import blocks_from_lines
+from kb.errors import FileRejected
+from kb.models import ParsedBlock
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)  # recoverable-damage warnings would flood the worker's stderr
+
+EOF_WINDOW = 2048
+EDGE_LINES = 3  # running headers/footers are looked for among a page's first and last lines
+RUNNING_SHARE = 0.3  # a line shape at a page edge on this share of pages is a running header/footer
+MIN_PAGES_FOR_RUNNING = 3
+SCRAMBLED_UPWARD_SHARE = 0.5  # text drawn mostly bottom-up: pypdf's stream order is no reading order
+SCRAMBLED_MIN_JUMPS = 5
+
+PAGE_NUMBER = re.compile(
+    r"^(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?$|^(?:[IVXLC]+|Intro|[A-Z])-\d{1,3}$|^-\s*\d{1,4}\s*-$|^.{0,40}\bPage\s+\d{1,4}$",
+    re.IGNORECASE,
+)
+LEADER_RUN = re.compile(r"(?:\s*\.){4,}")
+CHARACTER_FIXES = {"\u00ad": "-", "\uf0b7": "•", "\uf0a7": "•", "‘‘": "“", "’’": "”"}
+
+
+def parse_pdf(path: Path, max_pages: int) -> list[ParsedBlock]:
+    reader = open_pdf(path)
+    pages = [page_lines(reader, index) for index in range(page_count(reader, max_pages))]
+    return blocks_from_lines(drop_running_lines(pages))
+
+
+# --- opening -----------------------------------------------------------------------------------
+
+
+def open_pdf(path: Path) -> PdfReader:
+    with open(path, "rb") as handle:
+        handle.seek(max(0, path.stat().st_size - EOF_WINDOW))
+        if b"%%EOF" not in handle.read():
+            raise FileRejected("truncated PDF (no %%EOF marker at the end)")
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise FileRejected("encrypted PDF (password-protected); save an unprotected copy to ingest it")
+    except FileRejected:
+        raise
+    except (FileNotDecryptedError, NotImplementedError) as exc:
+        raise FileRejected(f"encrypted PDF that cannot be opened ({exc})") from None
+    except RecursionError:
+        raise FileRejected("PDF objects are nested too deeply to read") from None
+    except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise FileRejected(_damage_reason(exc)) from None
+    return reader
+
+
+def page_count(reader: PdfReader, max_pages: int) -> int:
+    """Refuse absurd page trees before walking them: the declared count first, then the real one."""
+    try:
+        declared = int(reader.trailer["/Root"]["/Pages"].get("/Count", 0))
+    except (KeyError, TypeError, ValueError, PdfReadError, RecursionError):
+        declared = 0
+    if declared > max_pages:
+        raise FileRejected(f"PDF declares {declared} pages; the limit is {max_pages}")
+    try:
+        count = len(reader.pages)
+    except RecursionError:
+        raise FileRejected("PDF page tree is nested too deeply to read") from None
+    except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise FileRejected(_damage_reason(exc)) from None
+    if count > max_pages:
+        raise FileRejected(f"PDF has {count} pages; the limit is {max_pages}")
+    if count == 0:
+        raise FileRejected("PDF has no pages")
+    return count
+
+
+def _damage_reason(exc: BaseException) -> str:
+    if isinstance(exc.__cause__, RecursionError):
+        return "PDF objects are nested too deeply to read"
+    message = str(exc).strip() or type(exc).__name__
+    if "cyclic" in message.lower():
+        return "PDF page tree refers back to itself (cyclic page references)"
+    return f"corrupt PDF ({message})"
+
+
+# --- one page ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Fragment:
+    x: float
+    y: float
+    order: int
+    text: str
+
+
+def page_lines(reader: PdfReader, index: int) -> list[str]:
+    """The page's text lines, normalised; "" marks a blank line (a paragraph break)."""
+    fragments: list[_Fragment] = []
+
+    def collect(text: str, cm: list[float], tm: list[float], _font: object, _size: float) -> None:
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        if text and (x or y):
+            fragments.append(_Fragment(x, y, len(fragments), text))
+
+    try:
+        text = reader.pages[index].extract_text(visitor_text=collect)
+    except RecursionError:
+        raise FileRejected(f"page {index + 1} is nested too deeply to read") from None
+    except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise FileRejected(f"page {index + 1} cannot be read ({str(exc) or type(exc).__name__})") from None
+    if drawn_bottom_up(fragments):
+        text = text_by_position(fragments)
+    return [_normalise(line) for line in text.splitlines()]
+
+
+def drawn_bottom_up(fragments: list[_Fragment]) -> bool:
+    """True when most line changes in drawing order move up the page (some generators write that way)."""
+    rows = [fragment.y for fragment in fragments if fragment.text.strip()]
+    ups = downs = 0
+    for previous, current in zip(rows, rows[1:]):
+        if current > previous + 2:
+            ups += 1
+        elif current < previous - 2:
+            downs += 1
+    return ups >= SCRAMBLED_MIN_JUMPS and ups > SCRAMBLED_UPWARD_SHARE * (ups + downs)
+
+
+def text_by_position(fragments: list[_Fragment]) -> str:
+    """Rebuild reading order top-down, left to right. pypdf's newlines inside such fragments mark
+    glyph repositioning, not line ends, so they are dropped."""
+    ordered = sorted(fragments, key=lambda f: (-round(f.y), f.x, f.order))
+    lines = []
+    for _, row in groupby(ordered, key=lambda f: -round(f.y)):
+        lines.append("".join(fragment.text.replace("\n", "") for fragment in row))
+    return "\n".join(lines)
+
+
+def _normalise(line: str) -> str:
+    line = unicodedata.normalize("NFKC", line)
+    for wrong, right in CHARACTER_FIXES.items():
+        line = line.replace(wrong, right)
+    line = LEADER_RUN.sub(" .... ", line)  # a contents line's dot leaders cost dozens of tokens each
+    return " ".join(line.split())
+
+
+# --- running headers and footers --------------------------------------------------------------------
+
+
+def drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    running: set[str] = set()
+    if len(pages) >= MIN_PAGES_FOR_RUNNING:
+        shapes = Counter(shape for lines in pages for shape in {_shape(line) for line in _edge_lines(lines)})
+        threshold = max(2, ceil(RUNNING_SHARE * len(pages)))
+        running = {shape for shape, count in shapes.items() if count >= threshold}
+    return [_without_running(lines, running) for lines in pages]
+
+
+def _edge_lines(lines: list[str]) -> list[str]:
+    return [line for _, line in _edge_positions(lines)]
+
+
+def _edge_positions(lines: list[str]) -> list[tuple[int, str]]:
+    filled = [(position, line) for position, line in enumerate(lines) if line]
+    return filled[:EDGE_LINES] + filled[-EDGE_LINES:]
+
+
+def _without_running(lines: list[str], running: set[str]) -> list[str]:
+    edges = {position for position, _ in _edge_positions(lines)}
+    return [
+        line
+        for position, line in enumerate(lines)
+        if not (position in edges and (_shape(line) in running or PAGE_NUMBER.match(line)))
+    ]
+
+
+def _shape(line: str) -> str:
+    return re.sub(r"\d+", "#", line)

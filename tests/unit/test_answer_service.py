@@ -1,0 +1,191 @@
+"""Answerer.ask end to end over an in-memory retriever of real-text passages: the response shape, markers and
+citations, dated notes, refusals, dropped claims and input checks."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from answering.backend import Draft
+from answering.openai_backend import OpenAIBackend
+from answering.service import Answerer, compose_answer, make_backend, with_markers
+from answering.verifier import DraftClaim, VerifiedClaim
+from corpus_config.schema import load_corpus_config
+from kb.errors import BadRequest
+from kb.settings import SAMPLE_CONFIG, AnswerSettings
+from tests.unit.answering_passages import (
+    ACCESS,
+    ALL_PASSAGES,
+    DATA_RETENTION,
+    GA,
+    HIPAA_DATED,
+    ICD,
+    RETENTION,
+    FakeRetriever,
+)
+
+CORPUS = load_corpus_config(SAMPLE_CONFIG)
+FRONT_DESK_COLLECTIONS = ["regulations_policies", "internal_policies", "compliance_guidance"]
+
+
+def answerer(passages=ALL_PASSAGES, backend=None) -> Answerer:
+    return Answerer(FakeRetriever(passages), CORPUS, AnswerSettings(), backend=backend)
+
+
+def numbers_in(text: str) -> set[str]:
+    return set(re.findall(r"\d+(?:[.,]\d+)*", re.sub(r"\[\d+\]", "", text)))
+
+
+class ScriptedBackend:
+    """Stands in for a model: returns the claims it was given."""
+
+    name = "scripted"
+    model = "scripted-model"
+
+    def __init__(self, claims: list[DraftClaim], status: str = "answered") -> None:
+        self.claims = claims
+        self.status = status
+        self.seen_passages: list[str] = []
+
+    def draft(self, question, passages):
+        self.seen_passages = [p.chunk_id for p in passages]
+        return Draft(status=self.status, claims=self.claims)
+
+
+def test_answer_has_inline_markers_numbered_in_citation_order_and_verbatim_quotes():
+    response = answerer([ACCESS, RETENTION]).ask("How long do we have to act on a request for access?", "front_desk")
+    assert not response.refused and response.citations
+    markers = [int(m) for m in re.findall(r"\[(\d+)\]", response.answer)]
+    assert markers[0] == 1 and sorted(set(markers)) == [c.marker for c in response.citations]
+    assert [c.marker for c in response.citations] == list(range(1, len(response.citations) + 1))
+    first = response.citations[0]
+    assert first.document == ACCESS.document and first.page == 106 and first.section == "§ 164.524"
+    assert "30 days" in first.quote and "30 days" in response.answer
+
+
+def test_every_number_in_an_answer_is_in_its_cited_passages():
+    response = answerer().ask("How much does Datica charge to keep storing a former customer's data?", "admin")
+    assert not response.refused
+    cited = " ".join(p.text for p in ALL_PASSAGES if p.chunk_id in {c.chunk_id for c in response.citations})
+    assert numbers_in(response.answer) <= numbers_in(cited)
+
+
+def test_cited_dated_document_adds_a_source_dated_note_and_undated_ones_do_not():
+    dated = answerer([ACCESS]).ask("How long do we have to act on a request for access?", "front_desk")
+    assert dated.notes == [f"Source dated: {HIPAA_DATED}"]
+    undated = answerer([DATA_RETENTION]).ask("How much does Datica charge to keep storing a former customer's data?", "admin")
+    assert undated.notes == []
+
+
+def test_backend_model_and_timings_are_reported():
+    response = answerer().ask("What does modifier GA mean?", "coder")
+    assert response.backend == "extractive" and response.model is None
+    assert response.timings.retrieve_ms >= 0 and response.timings.answer_ms > 0
+
+
+def test_refusal_names_the_searched_collections_for_the_role_and_cites_nothing():
+    response = answerer().ask("What is the capital of France?", "front_desk")
+    assert response.refused and response.citations == [] and response.notes == []
+    assert response.searched == FRONT_DESK_COLLECTIONS
+    assert all(name in response.answer for name in FRONT_DESK_COLLECTIONS)
+    assert "coding_references" not in response.answer
+    assert numbers_in(response.answer) == set()
+
+
+def test_near_miss_refusal_lists_related_documents_separately_and_adds_no_number():
+    question = "What is the 2025 deadline to act on a request for access?"
+    response = answerer([ACCESS, RETENTION]).ask(question, "front_desk")
+    assert response.refused and response.citations == []
+    assert [r.document for r in response.related] == [ACCESS.document]
+    assert numbers_in(response.answer) <= numbers_in(question)
+
+
+def test_coder_sees_code_records_that_front_desk_cannot():
+    coder = answerer().ask("What does modifier GA mean?", "coder")
+    front_desk = answerer().ask("What does modifier GA mean?", "front_desk")
+    assert not coder.refused and coder.citations[0].document == GA.document
+    assert front_desk.refused and "coding_references" not in front_desk.searched
+
+
+def test_invented_claims_are_dropped_and_counted_and_the_rest_is_shown():
+    quote = "the covered entity must act on a request for access no later than 30 days after receipt of the request"
+    backend = ScriptedBackend([
+        DraftClaim(text="Act on the request for access within 30 days.", passage_ids=[ACCESS.chunk_id], quote=quote),
+        DraftClaim(text="Act on the request for access within 45 days.", passage_ids=[ACCESS.chunk_id], quote=quote),
+        DraftClaim(text="Patients must pay $20.", passage_ids=["invented"], quote="patients must pay twenty dollars"),
+    ])
+    response = answerer([ACCESS], backend).ask("How long do we have to act on a request for access?", "front_desk")
+    assert not response.refused and response.dropped_claims == 2
+    assert "45" not in response.answer and "$20" not in response.answer
+    assert response.backend == "scripted" and response.model == "scripted-model"
+
+
+def test_when_every_claim_is_dropped_the_answer_is_a_refusal_with_the_drop_count():
+    backend = ScriptedBackend([
+        DraftClaim(text="Act within 90 days.", passage_ids=[ACCESS.chunk_id], quote="act on a request for access"),
+    ])
+    response = answerer([ACCESS], backend).ask("How long do we have to act on a request for access?", "front_desk")
+    assert response.refused and response.citations == [] and response.dropped_claims == 1
+    assert "90" not in response.answer
+
+
+def test_model_saying_insufficient_is_a_refusal():
+    backend = ScriptedBackend([], status="insufficient")
+    response = answerer([ACCESS], backend).ask("How long do we have to act on a request for access?", "front_desk")
+    assert response.refused and response.citations == []
+
+
+def test_answer_that_misses_the_asked_kind_of_fact_is_refused():
+    backend = ScriptedBackend([
+        DraftClaim(
+            text="The covered entity must act on a request for access.",
+            passage_ids=[ACCESS.chunk_id],
+            quote="the covered entity must act on a request for access",
+        )
+    ])
+    response = answerer([ACCESS], backend).ask("How long do we have to act on a request for access?", "front_desk")
+    assert response.refused
+
+
+def test_gate_refusal_never_calls_the_backend():
+    backend = ScriptedBackend([])
+    answerer([ACCESS], backend).ask("What does Texas require for record retention?", "front_desk")
+    assert backend.seen_passages == []
+
+
+def test_backend_sees_the_supporting_passages_first():
+    quote = "A covered entity must retain the documentation"
+    backend = ScriptedBackend([DraftClaim(text="Retain the documentation.", passage_ids=[RETENTION.chunk_id], quote=quote)])
+    answerer([ACCESS, ICD, RETENTION], backend).ask("How long must we retain HIPAA documentation?", "front_desk")
+    assert backend.seen_passages[0] == RETENTION.chunk_id
+
+
+@pytest.mark.parametrize(
+    ("question", "role", "message"),
+    [("", "front_desk", "empty"), ("   ", "coder", "empty"), ("x" * 2001, "coder", "limit"),
+     ("records?", "nurse", "unknown role"), ("records?", "", "no role")],
+)
+def test_bad_input_is_a_clear_bad_request(question, role, message):
+    with pytest.raises(BadRequest, match=message):
+        answerer().ask(question, role)
+
+
+def test_markers_go_before_the_final_full_stop():
+    assert with_markers("The rule applies.", [1, 2]) == "The rule applies [1][2]."
+    assert with_markers("Add: B3731 Acute candidiasis of vulva and vagina", [3]) == (
+        "Add: B3731 Acute candidiasis of vulva and vagina [3]."
+    )
+    assert with_markers("the following steps are:", [1]) == "the following steps are [1]."
+
+
+def test_same_passage_and_quote_share_one_marker():
+    claim = VerifiedClaim(text="Act in 30 days.", quote="act on a request", passages=[ACCESS])
+    answer, citations = compose_answer([claim, claim.model_copy(update={"text": "Really, 30 days."})])
+    assert len(citations) == 1 and answer.count("[1]") == 2
+
+
+def test_openai_setting_builds_the_openai_backend_without_calling_it():
+    backend = make_backend(AnswerSettings(backend="openai", base_url="http://127.0.0.1:9/v1", model="m"))
+    assert isinstance(backend, OpenAIBackend) and backend.model == "m"
+    backend.close()

@@ -1,0 +1,108 @@
+"""The extractive backend quotes the passage sentences that answer, direct answer first, and every claim it
+drafts is its own verbatim quote, so it verifies."""
+
+from __future__ import annotations
+
+from answering.extractive import MAX_CLAIMS, ExtractiveBackend
+from answering.question import analyse_question
+from answering.verifier import verify_claims
+from tests.unit.answering_passages import (
+    ACCESS,
+    ALL_PASSAGES,
+    DATA_RETENTION,
+    ENROLLMENT,
+    G0439,
+    GA,
+    ICD,
+    INCIDENT_RESPONSE,
+    J1885,
+    NCCI_59,
+    RETENTION,
+)
+
+
+def draft(question: str, passages=ALL_PASSAGES):
+    return ExtractiveBackend().draft(analyse_question(question), passages)
+
+
+def test_how_long_question_is_answered_first_by_the_sentence_with_the_deadline():
+    claims = draft("How long do we have to act on a patient's request for access to their records?", [ACCESS, RETENTION]).claims
+    assert "no later than 30 days after receipt of the request" in claims[0].text
+    assert claims[0].passage_ids == [ACCESS.chunk_id]
+
+
+def test_retention_question_quotes_the_six_year_rule():
+    claims = draft("How long are we required to keep our HIPAA policies and documentation?", [ACCESS, RETENTION]).claims
+    assert "six years" in claims[0].text and claims[0].passage_ids == [RETENTION.chunk_id]
+
+
+def test_code_meaning_question_is_answered_by_that_codes_own_record():
+    claims = draft("What does modifier GA mean?", [J1885, G0439, GA]).claims
+    assert claims[0].passage_ids == [GA.chunk_id]
+    assert "Waiver of liability statement" in claims[0].text
+
+
+def test_code_for_a_service_is_answered_by_the_record_holding_a_code():
+    claims = draft("What is the HCPCS code for a subsequent annual wellness visit?", [GA, J1885, G0439]).claims
+    assert claims[0].passage_ids == [G0439.chunk_id] and "G0439" in claims[0].text
+
+
+def test_yes_no_question_starts_with_the_sentence_that_decides_it():
+    claims = draft("Can a covered entity extend the time to act on a request for access?", [ACCESS]).claims
+    assert "may extend the time for such actions by no more than 30 days" in claims[0].text
+
+
+def test_yes_no_question_with_a_wrong_number_gets_the_sentence_with_the_right_one():
+    claims = draft("Does a different diagnosis justify modifier 59?", [NCCI_59, GA]).claims
+    assert any("does not require a different diagnosis" in c.text or "not adequate criteria" in c.text for c in claims)
+
+
+def test_every_drafted_claim_is_its_own_quote_and_verifies():
+    questions = [
+        "How long do we have to act on a request for access?",
+        "What does modifier GA mean?",
+        "Was B37.31 added in FY2023?",
+        "How much does Datica charge to keep storing a former customer's data?",
+        "How often is the incident response plan tested?",
+        "When can I switch Medicare Advantage plans?",
+    ]
+    for question in questions:
+        claims = draft(question).claims
+        assert claims, question
+        assert all(c.text.rstrip(".") in c.quote or c.quote in c.text for c in claims)
+        result = verify_claims(claims, ALL_PASSAGES + [INCIDENT_RESPONSE])
+        assert result.dropped == [], (question, result.dropped)
+
+
+def test_answer_is_condensed_without_repeats_or_headings():
+    twice = [ACCESS, ACCESS.model_copy(update={"chunk_id": "hipaa-106-copy"})]
+    claims = draft("How long do we have to act on a request for access?", twice).claims
+    texts = [c.text for c in claims]
+    assert len(texts) == len(set(texts)) and 1 <= len(claims) <= MAX_CLAIMS
+    assert not any(t.startswith(("(b) Implementation specifications", "##")) for t in texts)
+
+
+def test_list_markers_and_enumerators_are_trimmed_from_claims():
+    claims = draft("How much does Datica charge to keep storing a former customer's data?", [DATA_RETENTION]).claims
+    assert "$25/month" in claims[0].text
+    assert not claims[0].text.startswith(("2.", "*", "(i)"))
+
+
+def test_question_in_two_parts_gets_a_sentence_for_each_part():
+    question = "How much does Datica charge to keep a former customer's data, and how long until the data is removed?"
+    texts = " ".join(c.text for c in draft(question, [DATA_RETENTION]).claims)
+    assert "$25/month" in texts and "within 30 days" in texts
+
+
+def test_record_files_are_quoted_one_record_at_a_time():
+    claims = draft("Was B37.31 added in the FY2023 addenda?", [ICD, GA]).claims
+    assert claims[0].text == "Add: B3731 Acute candidiasis of vulva and vagina"
+
+
+def test_no_passages_drafts_nothing():
+    assert draft("How long do we have to act on a request for access?", []).status == "insufficient"
+
+
+def test_date_question_quotes_the_sentence_with_dates():
+    claims = draft("When can someone in a Medicare Advantage plan switch plans?", [ENROLLMENT, INCIDENT_RESPONSE]).claims
+    assert "January 1" in claims[0].text and "March 31" in claims[0].text

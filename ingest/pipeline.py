@@ -15,15 +15,13 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from ingest.chunking import chunk_document, document_id
+from ingest.index_text import embedding_text, section_headings, sparse_text
 from ingest.manifest import DocumentStatus, Manifest
 from ingest.sandbox import parse_isolated
 from kb.errors import FileRejected
-from kb.models import Chunk, DocumentInfo
+from kb.models import DocumentInfo
 from kb.services import Services
 from store.encrypted import EncryptedStore
-
-EMBED_PREFIX_WORDS = 14
-
 
 class SkippedFile(BaseModel):
     document: str
@@ -58,18 +56,6 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def embedding_text(chunk: Chunk) -> str:
-    """Chunk text with a short title/section lead, so a chunk knows which document it belongs to."""
-    title = " ".join(chunk.meta.title.split()[:EMBED_PREFIX_WORDS])
-    section = " ".join((chunk.meta.section or "").split()[:EMBED_PREFIX_WORDS])
-    lead = f"{title}. {section}".strip(". ")
-    return f"{lead}\n{chunk.text}"
-
-
-def sparse_text(chunk: Chunk) -> str:
-    return f"{chunk.meta.title}\n{chunk.meta.section or ''}\n{chunk.text}"
 
 
 def manifest_for(services: Services) -> Manifest:
@@ -161,11 +147,12 @@ def _ingest_one(
         return
 
     stage = time.perf_counter()
-    vectors = embedder.embed([embedding_text(chunk) for chunk in chunks])
+    headings = section_headings(blocks)
+    vectors = embedder.embed([embedding_text(chunk, headings) for chunk in chunks])
     report.stages.embed += time.perf_counter() - stage
 
     stage = time.perf_counter()
-    store.add_pending(chunks, vectors, [sparse_text(chunk) for chunk in chunks])
+    store.add_pending(chunks, vectors, [sparse_text(chunk, headings) for chunk in chunks])
     store.activate(doc_id, file_hash)
     manifest.put(
         DocumentStatus(

@@ -16,6 +16,10 @@ OFFLINE_ENVIRONMENT = {
     "ANONYMIZED_TELEMETRY": "False",
     "TOKENIZERS_PARALLELISM": "false",
     "UNSTRUCTURED_TELEMETRY_DISABLED": "1",
+    # Progress bars and advisories from model loading would pollute `--json` output and server logs.
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
 }
 
 for _name, _value in OFFLINE_ENVIRONMENT.items():

@@ -79,12 +79,12 @@ def find_modifiers(text: str) -> list[str]:
             candidates = [match.group(2) or match.group(3)]
         for candidate in candidates:
             value = candidate.upper()
-            if _plausible_modifier(value) and value not in modifiers:
+            if plausible_modifier(value) and value not in modifiers:
                 modifiers.append(value)
     return modifiers
 
 
-def _plausible_modifier(value: str) -> bool:
+def plausible_modifier(value: str) -> bool:
     return value not in {"OR", "AN", "TO", "OF", "IN", "ON", "IS", "IT", "AS", "AT", "BY", "BE", "IF", "NO", "SO", "DO", "WE", "US"}
 
 

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from corpus_config.schema import CorpusConfig, load_corpus_config
+from kb.errors import StoreMissing
 from kb.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -45,6 +46,10 @@ class Services:
     def store(self) -> "EncryptedStore":
         from store.encrypted import open_store
 
+        settings = self.settings
+        if not self.allow_create and settings.store.backend == "embedded" and not settings.store_dir.is_dir():
+            # Before the key ring: a missing store is the more useful thing to be told.
+            raise StoreMissing(f"no store at {settings.store_dir}: run `kb ingest` first")
         return open_store(
             self.settings, self.keyring, dimension=self.embedder.dimension, must_exist=not self.allow_create
         )

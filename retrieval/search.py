@@ -5,11 +5,12 @@ neighbour expansion so the answer sentence is inside the passage.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
 from corpus_config.schema import CorpusConfig
-from kb.codes import find_codes
+from kb.codes import plausible_modifier, find_codes
 from kb.embedding import Embedder
 from kb.errors import BadRequest
 from kb.models import ROLES, Passage
@@ -20,6 +21,7 @@ from store.encrypted import EncryptedStore, StoredChunk
 MAX_QUERY_CHARS = 2000
 MAX_K = 50
 NEIGHBOUR_RADIUS = 1
+BARE_LABEL = re.compile(r"\b(?=[A-Z0-9]{2}\b)(?=\w*[A-Z])[A-Z0-9]{2}\b")
 
 
 @dataclass
@@ -79,7 +81,8 @@ class Retriever:
         hits = self._store.search(vector, text, collections, pool, self._settings.candidates, codes)
         if self._reranker:
             hits = self._reranker.rerank(text, hits)
-        hits = exact_code_records_first(hits, codes)
+        records = self._store.code_records(codes + bare_code_labels(text, codes), collections)
+        hits = code_records_first(records, hits)
         timings.query_ms = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
@@ -106,16 +109,22 @@ def same_section(candidate: StoredChunk, hit: StoredChunk) -> bool:
     return candidate.meta.section == hit.meta.section
 
 
-def exact_code_records_first(hits: list[StoredChunk], codes: list[str]) -> list[StoredChunk]:
-    """A chunk whose label is one of the asked codes (the code's own record) leads; order otherwise kept."""
-    if not codes:
+def bare_code_labels(text: str, known: list[str]) -> list[str]:
+    """Upper-case two-character tokens typed on their own ("what does GA mean?"): they may name a modifier
+    record. Only a record labelled exactly so is taken, so an ordinary word costs nothing."""
+    labels = [token for token in BARE_LABEL.findall(text) if plausible_modifier(token) and token not in known]
+    return list(dict.fromkeys(labels))
+
+
+def code_records_first(records: list[StoredChunk], hits: list[StoredChunk]) -> list[StoredChunk]:
+    """The asked codes' own records lead, scored as the best hit; the fused order follows."""
+    if not records:
         return hits
-    wanted = {code.upper() for code in codes}
-
-    def is_record_of_asked_code(hit: StoredChunk) -> bool:
-        return (hit.meta.section or "").upper().replace(".", "") in wanted
-
-    return sorted(hits, key=lambda hit: not is_record_of_asked_code(hit))
+    top = max((hit.score for hit in hits), default=1.0)
+    ids = {record.meta.chunk_id for record in records}
+    for record in records:
+        record.score = top
+    return records + [hit for hit in hits if hit.meta.chunk_id not in ids]
 
 
 def drop_overlapping(hits: list[StoredChunk]) -> list[StoredChunk]:

@@ -31,6 +31,11 @@ def collection_key_name(collection: str) -> str:
     return f"collection:{collection}"
 
 
+def code_label(text: str | None) -> str:
+    """`§ 164.524`, `164.524`, `b37.31` and `B3731` compare equal to their own kind."""
+    return (text or "").replace("§", "").replace(".", "").replace(" ", "").upper()
+
+
 @dataclass
 class StoredChunk:
     meta: ChunkMeta
@@ -129,6 +134,26 @@ class EncryptedStore:
         )
         hits = sorted(self._backend.hybrid_query(query), key=lambda hit: (-hit.score, hit.id))
         return [self._open(hit.id, hit.payload, hit.score) for hit in hits]
+
+    def code_records(self, codes: list[str], collections: list[str], scan_limit: int = 500) -> list[StoredChunk]:
+        """The chunk each asked code names as its own label (a code's row, a § section's first chunk),
+        found by exact keyword tag inside the caller's collections, in the order the codes were asked."""
+        if not codes:
+            return []
+        where = Where(collections=tuple(collections), state=LIVE, keyword_tags=tuple(self.keyword_tag(c) for c in codes))
+        first_of: dict[str, StoredChunk] = {}
+        for scanned, hit in enumerate(self._backend.scroll(where)):
+            if scanned >= scan_limit:
+                break
+            chunk = self._open(hit.id, hit.payload, 0.0)
+            label = code_label(chunk.meta.section)
+            if label not in {code_label(c) for c in codes}:
+                continue
+            key = f"{label}|{chunk.meta.doc_id}"
+            if key not in first_of or chunk.meta.position < first_of[key].meta.position:
+                first_of[key] = chunk
+        order = [code_label(c) for c in codes]
+        return sorted(first_of.values(), key=lambda c: (order.index(code_label(c.meta.section)), c.meta.document))
 
     def neighbours(self, doc_id: str, positions: list[int], collections: list[str]) -> list[StoredChunk]:
         """Chunks of one document at the given positions, still restricted to the caller's collections."""

@@ -33,8 +33,19 @@ def test_ingest_search_and_ask_make_no_network_connection(tmp_path):
     home = tmp_path / "home"
     small_corpus = tmp_path / "corpus"
     (small_corpus / "policies").mkdir(parents=True)
-    source = REPO_ROOT / "corpus" / "public" / "datica_hipaa_policies" / "18-data_retention_policy.md"
-    (small_corpus / "policies" / "retention.md").write_bytes(source.read_bytes())
+    public = REPO_ROOT / "corpus" / "public"
+    one_file_per_parser = (
+        "datica_hipaa_policies/18-data_retention_policy.md",
+        "hhs_oig/Compliance101tips508.pdf",
+        "hhs_oig/hotline_complaint_submission_form.docx",
+        "hhs_oig/roadmap_05compliance.html",
+        "hhs_oig/LEIE_Record_Layout.doc",
+    )
+    for relative in one_file_per_parser:
+        source = public / relative
+        (small_corpus / "policies" / source.name).write_bytes(source.read_bytes())
+    hcpcs_head = (public / "cms_hcpcs/HCPCS_2020.csv").read_text(encoding="utf-8-sig").splitlines()[:40]
+    (small_corpus / "policies" / "codes.csv").write_text("\n".join(hcpcs_head) + "\n")
     config = tmp_path / "config.yaml"
     config.write_text(
         f"corpus_root: {small_corpus}\ncollections:\n - name: policies\n   roles: [front_desk, coder, admin]\n"
@@ -48,7 +59,8 @@ def test_ingest_search_and_ask_make_no_network_connection(tmp_path):
     assert outward_events(log) == []
 
 
-def test_openai_backend_connects_only_to_the_configured_model_server(tmp_path, ingested_settings):
+def test_openai_backend_connects_only_to_the_configured_model_server(tmp_path, private_copy_settings):
+    ingested_settings = private_copy_settings
     log = tmp_path / "connections.log"
     env = {
         "KB_HOME": str(ingested_settings.home),

@@ -64,19 +64,19 @@ def test_bad_queries_get_a_clear_error(services, query, role, k, message):
         services.retriever.search(query, role, k)
 
 
-def test_search_json_prints_exactly_the_documented_shape(ingested_settings, monkeypatch):
-    monkeypatch.setenv("KB_HOME", str(ingested_settings.home))
+def test_search_json_prints_exactly_the_documented_shape(private_copy_settings, monkeypatch):
+    monkeypatch.setenv("KB_HOME", str(private_copy_settings.home))
     result = CliRunner().invoke(main, ["search", "--json", "-k", "3", "--role", "coder", "modifier 59"])
     assert result.exit_code == 0, result.output
-    body = json.loads(result.output)
+    body = json.loads(result.stdout)
     assert list(body) == ["results"] and len(body["results"]) == 3
     assert set(body["results"][0]) == {"document", "page", "section", "text", "score", "collection"}
 
 
-def test_search_cli_reports_bad_input_in_one_line(ingested_settings, monkeypatch):
-    monkeypatch.setenv("KB_HOME", str(ingested_settings.home))
+def test_search_cli_reports_bad_input_in_one_line(private_copy_settings, monkeypatch):
+    monkeypatch.setenv("KB_HOME", str(private_copy_settings.home))
     result = CliRunner().invoke(main, ["search", "--json", "-k", "99", "--role", "coder", "modifier 59"])
-    assert result.exit_code == 1 and result.output.strip().startswith("Error: k must be")
+    assert result.exit_code == 1 and result.stderr.strip().splitlines()[-1].startswith("Error: k must be")
 
 
 def test_store_that_does_not_exist_fails_clearly(tmp_path):
@@ -84,7 +84,8 @@ def test_store_that_does_not_exist_fails_clearly(tmp_path):
         Services(load_settings(home=tmp_path / "empty")).retriever.search("records", "coder", 5)
 
 
-def test_store_made_with_another_key_fails_closed(ingested_settings):
+def test_store_made_with_another_key_fails_closed(private_copy_settings):
+    ingested_settings = private_copy_settings
     from kb.keyring import encode_key, generate_key
 
     other = load_settings(home=ingested_settings.home, master_key=encode_key(generate_key()))

@@ -1,0 +1,36 @@
+from kb.models import ChunkMeta
+from retrieval.search import bare_code_labels, code_records_first
+from store.encrypted import StoredChunk, code_label
+
+
+def stored(chunk_id: str, section: str, score: float) -> StoredChunk:
+    meta = ChunkMeta(
+        chunk_id=chunk_id, doc_id="d", document="codes.csv", collection="coding", roles=["coder"], title="t",
+        section=section, char_start=0, char_end=1, content_hash="h", file_hash="f", position=0,
+    )
+    return StoredChunk(meta=meta, text="x", score=score)
+
+
+def test_code_labels_compare_equal_across_spellings():
+    assert code_label("§ 164.524") == code_label("164.524")
+    assert code_label("B37.31") == code_label("b3731")
+    assert code_label("GA") != code_label("GZ")
+
+
+def test_bare_upper_case_pairs_are_offered_as_record_labels_but_common_words_are_not():
+    assert bare_code_labels("What does GA mean, and is XS ok?", []) == ["GA", "XS"]
+    assert bare_code_labels("IT said OR maybe NO", []) == []
+    assert bare_code_labels("lower ga is not a label", []) == []
+    assert bare_code_labels("modifier 59 and XS", ["XS"]) == []
+
+
+def test_asked_code_records_lead_without_duplicates_and_take_the_top_score():
+    hits = [stored("a", "Chapter I", 0.9), stored("ga", "GA", 0.2)]
+    ordered = code_records_first([stored("ga", "GA", 0.0)], hits)
+    assert [c.meta.chunk_id for c in ordered] == ["ga", "a"]
+    assert ordered[0].score == 0.9
+
+
+def test_without_asked_codes_the_fused_order_stands():
+    hits = [stored("a", "x", 0.5), stored("b", "y", 0.4)]
+    assert code_records_first([], hits) == hits

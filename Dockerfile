@@ -52,6 +52,9 @@ ENV PATH=/opt/kb/bin:$PATH \
     TRANSFORMERS_OFFLINE=1
 USER 10001:10001
 WORKDIR /var/lib/kb
+# Fails the build if the copied environment does not run here (a missing shared library, a wrong Python).
+RUN kb --help > /dev/null \
+ && python -c "import serving.app, ingest.pipeline, store.server_backend"
 EXPOSE 8443
 ENTRYPOINT ["kb"]
 CMD ["serve", "--host", "0.0.0.0", "--port", "8443"]

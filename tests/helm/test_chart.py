@@ -2,24 +2,37 @@
 guarantees — hardened pods, default-deny networking, secrets only in Secrets, GPUs only for vLLM.
 
 Rendering goes through helm-python-sdk (Helm's Go SDK as a shared library, no cluster involved) and
-validation through kubernetes-validate's bundled OpenAPI schemas.
+validation through kubernetes-validate's bundled OpenAPI schemas. Both come with the `dev` extra; without
+them the whole module is skipped.
 """
 
 from __future__ import annotations
 
 import base64
 import copy
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Iterator
 
-import helm_python as helm
-import kubernetes_validate
 import pytest
 import yaml
+
+helm = pytest.importorskip(
+    "helm_python", reason="helm-python-sdk is not importable (pip install -e '.[dev]')", exc_type=ImportError
+)
+kubernetes_validate = pytest.importorskip(
+    "kubernetes_validate",
+    reason="kubernetes-validate is not importable (pip install -e '.[dev]')",
+    exc_type=ImportError,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHART_DIR = REPO_ROOT / "helm" / "kb"
 PRODUCTION_VALUES = yaml.safe_load((CHART_DIR / "ci" / "production-values.yaml").read_text(encoding="utf-8"))
+# The chart's defaults plus only the values an install must set.
+MINIMAL_VALUES = yaml.safe_load((CHART_DIR / "ci" / "minimal-values.yaml").read_text(encoding="utf-8"))
 RELEASE = "kb"
 NAMESPACE = "practice"
 # The oldest Kubernetes the chart supports (Chart.yaml kubeVersion allows older, but 1.30 is the oldest
@@ -31,7 +44,7 @@ INLINE_SECRETS = {
     "masterKey": MASTER_KEY,
     "qdrantApiKey": "qdrant-key-7f3a9c1e5b2d",
     "vllmApiKey": "vllm-key-4e8b0d6f2a1c",
-    "oidcClientSecret": "oidc-secret-9d2c7a5e3f1b",
+    "oidcClient": "kb-web-client-9d2c7a5e3f1b",
 }
 POD_KINDS = {"Deployment", "StatefulSet", "Job", "CronJob"}
 
@@ -71,6 +84,7 @@ WITHOUT_VLLM_VALUES = merged(
     },
 )
 VARIANTS = {
+    "defaults": MINIMAL_VALUES,
     "production": PRODUCTION_VALUES,
     "single-node-inline-secrets": SINGLE_NODE_VALUES,
     "without-vllm": WITHOUT_VLLM_VALUES,
@@ -83,17 +97,29 @@ def chart() -> Iterator[Any]:
         yield loaded
 
 
+# Rendering and parsing are the slow part; many tests look at the same few renders.
+_RENDERED: dict[str, dict[str, str]] = {}
+_PARSED: dict[str, list[dict[str, Any]]] = {}
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def render_text(chart: Any, values: dict[str, Any]) -> dict[str, str]:
-    return chart.render(values, name=RELEASE, namespace=NAMESPACE, revision=3, is_install=True)
+    key = json.dumps(values, sort_keys=True)
+    if key not in _RENDERED:
+        _RENDERED[key] = chart.render(values, name=RELEASE, namespace=NAMESPACE, revision=3, is_install=True)
+    return dict(_RENDERED[key])
 
 
 def render(chart: Any, values: dict[str, Any]) -> list[dict[str, Any]]:
-    manifests = []
-    for path, text in sorted(render_text(chart, values).items()):
-        if path.endswith("NOTES.txt"):
-            continue
-        manifests.extend(doc for doc in yaml.safe_load_all(text) if doc)
-    return manifests
+    key = json.dumps(values, sort_keys=True)
+    if key not in _PARSED:
+        manifests = []
+        for path, text in sorted(render_text(chart, values).items()):
+            if path.endswith("NOTES.txt"):
+                continue
+            manifests.extend(doc for doc in yaml.load_all(text, Loader=_LOADER) if doc)
+        _PARSED[key] = manifests
+    return copy.deepcopy(_PARSED[key])
 
 
 def of_kind(manifests: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
@@ -141,6 +167,21 @@ def test_chart_lints_clean(variant: str) -> None:
 def test_lint_reports_the_missing_required_values_of_a_bare_install() -> None:
     report = helm.lint(CHART_DIR, strict=True)
     assert any("repository" in error for error in report["errors"]), report
+
+
+def test_the_kubernetes_validate_command_accepts_the_production_manifests(chart: Any, tmp_path: Path) -> None:
+    manifests = render(chart, PRODUCTION_VALUES)
+    target = tmp_path / "production.yaml"
+    target.write_text(yaml.safe_dump_all(manifests), encoding="utf-8")
+    command = [sys.executable, "-m", "kubernetes_validate", "--strict", "--quiet", "-k", KUBE_VERSIONS[-1], str(target)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    # The same command must notice a field Kubernetes does not know.
+    manifests[0].setdefault("spec", {})["notAField"] = True
+    target.write_text(yaml.safe_dump_all(manifests), encoding="utf-8")
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode != 0
 
 
 @pytest.mark.parametrize("kube_version", KUBE_VERSIONS)
@@ -228,7 +269,8 @@ def test_vllm_serves_the_model_from_its_volume_offline(chart: Any) -> None:
     assert vllm["args"][0] == "/models/Qwen2.5-7B-Instruct"
     assert "--served-model-name=kb-answer" in vllm["args"] and "--max-model-len=8192" in vllm["args"]
     assert not any("api-key" in arg for arg in vllm["args"]), "the key belongs in VLLM_API_KEY, not argv"
-    assert env_of(vllm)["VLLM_API_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "kb-service-keys", "key": "vllm-api-key"}
+    vllm_key = env_of(vllm)["VLLM_API_KEY"]["valueFrom"]["secretKeyRef"]
+    assert vllm_key == {"name": "kb-service-keys", "key": "vllm-api-key"}
     assert vllm["livenessProbe"]["httpGet"]["path"] == vllm["readinessProbe"]["httpGet"]["path"] == "/health"
     models = next(v for v in pod["volumes"] if v["name"] == "models")
     assert models["persistentVolumeClaim"] == {"claimName": "kb-models", "readOnly": True}
@@ -305,12 +347,51 @@ def test_qdrant_and_vllm_accept_traffic_only_from_kb_pods(chart: Any) -> None:
     assert vllm["ingress"] == [{"from": [component_selector("api")], "ports": [{"port": 8000, "protocol": "TCP"}]}]
     assert "Egress" in vllm["policyTypes"] and not vllm.get("egress"), "vLLM needs no outbound traffic"
 
-    api_destinations = [peer for rule in policies["kb-api"]["egress"] for peer in rule["to"]]
-    assert component_selector("qdrant") in api_destinations and component_selector("vllm") in api_destinations
-    assert {"ipBlock": {"cidr": "10.20.0.0/24"}} in api_destinations
 
-    ingest_destinations = [peer for rule in policies["kb-ingest"]["egress"] for peer in rule["to"]]
-    assert component_selector("vllm") not in ingest_destinations
+
+DNS_PEERS = [
+    {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+        "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+    }
+]
+DNS_PORTS = [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]
+
+
+def egress_rules(policy: dict[str, Any]) -> list[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    return [(rule["to"], rule["ports"]) for rule in policy["egress"]]
+
+
+def test_the_api_reaches_only_dns_qdrant_vllm_and_the_idp(chart: Any) -> None:
+    api = policies_by_name(render(chart, PRODUCTION_VALUES))["kb-api"]
+    assert api["podSelector"]["matchLabels"] == component_selector("api")["podSelector"]["matchLabels"]
+    assert egress_rules(api) == [
+        (DNS_PEERS, DNS_PORTS),
+        ([component_selector("qdrant")], [{"port": 6333, "protocol": "TCP"}]),
+        ([component_selector("vllm")], [{"port": 8000, "protocol": "TCP"}]),
+        ([{"ipBlock": {"cidr": "10.20.0.0/24"}}], [{"port": 443, "protocol": "TCP"}]),
+    ]
+    assert api["ingress"] == [
+        {
+            "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}],
+            "ports": [{"port": "https", "protocol": "TCP"}],
+        }
+    ]
+
+    keycloak = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "keycloak"}}}
+    idp = {"cidrs": [], "peers": [keycloak], "ports": [{"port": 8443, "protocol": "TCP"}]}
+    values = merged(PRODUCTION_VALUES, {"networkPolicy": {"idp": idp}})
+    in_cluster_idp = policies_by_name(render(chart, values))["kb-api"]
+    assert egress_rules(in_cluster_idp)[-1] == ([keycloak], [{"port": 8443, "protocol": "TCP"}])
+
+
+def test_the_ingest_job_reaches_only_dns_and_qdrant(chart: Any) -> None:
+    ingest = policies_by_name(render(chart, PRODUCTION_VALUES))["kb-ingest"]
+    assert egress_rules(ingest) == [
+        (DNS_PEERS, DNS_PORTS),
+        ([component_selector("qdrant")], [{"port": 6333, "protocol": "TCP"}]),
+    ]
+    assert "Ingress" in ingest["policyTypes"] and not ingest.get("ingress"), "nothing may connect to an ingest pod"
 
 
 def test_single_node_qdrant_has_no_peer_traffic(chart: Any) -> None:
@@ -341,7 +422,7 @@ def test_secret_values_appear_only_in_the_secret(chart: Any) -> None:
         "master-key": INLINE_SECRETS["masterKey"],
         "qdrant-api-key": INLINE_SECRETS["qdrantApiKey"],
         "vllm-api-key": INLINE_SECRETS["vllmApiKey"],
-        "oidc-client-secret": INLINE_SECRETS["oidcClientSecret"],
+        "client-id": INLINE_SECRETS["oidcClient"],
     }
 
 
@@ -361,6 +442,7 @@ def test_existing_secrets_are_referenced_and_never_created(chart: Any) -> None:
         ("KB_ANSWER__API_KEY", "kb-service-keys", "vllm-api-key"),
         ("QDRANT__SERVICE__API_KEY", "kb-service-keys", "qdrant-api-key"),
         ("VLLM_API_KEY", "kb-service-keys", "vllm-api-key"),
+        ("KB_AUTH__CLIENT_ID", "kb-oidc-client", "client-id"),
     }
 
 
@@ -398,6 +480,25 @@ def test_cluster_mode_runs_the_peers_and_passes_shards_and_replication(chart: An
         assert env["KB_STORE__REPLICATION_FACTOR"]["value"] == "2"
         assert env["KB_STORE__URL"]["value"] == "https://kb-qdrant.practice.svc:6333"
         assert env["KB_STORE__CA_CERT"]["value"] == "/etc/kb/qdrant-ca/ca.crt"
+
+
+@pytest.mark.parametrize(("peers", "shards", "replication"), [(3, 6, 2), (5, 10, 3), (2, 4, 2)])
+def test_cluster_mode_renders_the_peers_shards_and_copies_asked_for(
+    chart: Any, peers: int, shards: int, replication: int
+) -> None:
+    values = merged(
+        PRODUCTION_VALUES,
+        {"qdrant": {"replicas": peers, "collection": {"shards": shards, "replicationFactor": replication}}},
+    )
+    manifests = render(chart, values)
+    assert named(manifests, "StatefulSet", "kb-qdrant")["spec"]["replicas"] == peers
+    workloads = [("Deployment", "kb-api"), ("Job", "kb-ingest"), ("CronJob", "kb-ingest")]
+    for workload in (named(manifests, kind, name) for kind, name in workloads):
+        env = env_of(pod_template(workload)["spec"]["containers"][0])
+        assert (env["KB_STORE__SHARDS"]["value"], env["KB_STORE__REPLICATION_FACTOR"]["value"]) == (
+            str(shards),
+            str(replication),
+        )
 
 
 def test_single_node_qdrant_runs_the_image_entrypoint(chart: Any) -> None:
@@ -485,22 +586,42 @@ def is_known_setting(name: str) -> bool:
     return True
 
 
-NO_OIDC_SECRET = {"secrets": {"oidcClientSecret": {"value": "", "existingSecret": ""}}}
-
-
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_every_kb_variable_the_chart_sets_is_a_known_setting(chart: Any, variant: str) -> None:
-    for where, name in kb_variables(render(chart, merged(VARIANTS[variant], NO_OIDC_SECRET))):
+    names = list(kb_variables(render(chart, VARIANTS[variant])))
+    assert len(names) > 20
+    for where, name in names:
         assert is_known_setting(name), f"{where}: {name} is not in kb/settings.py"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="kb/settings.py AuthSettings has no client_secret yet; when it does, drop this mark"
-)
-def test_the_oidc_client_secret_variable_is_a_known_setting(chart: Any) -> None:
-    names = {name for _, name in kb_variables(render(chart, SINGLE_NODE_VALUES))}
-    assert "KB_AUTH__CLIENT_SECRET" in names
-    assert is_known_setting("KB_AUTH__CLIENT_SECRET")
+def test_the_oidc_client_id_comes_from_its_secret_when_one_is_given(chart: Any) -> None:
+    def client_id_env(values: dict[str, Any]) -> dict[str, Any]:
+        api = named(render(chart, values), "Deployment", "kb-api")["spec"]["template"]["spec"]["containers"][0]
+        env = env_of(api)
+        assert "KB_AUTH__CLIENT_SECRET" not in env, "kb's web UI is a public client; the setting does not exist"
+        return env["KB_AUTH__CLIENT_ID"]
+
+    from_secret = client_id_env(PRODUCTION_VALUES)["valueFrom"]["secretKeyRef"]
+    assert from_secret == {"name": "kb-oidc-client", "key": "client-id"}
+    assert client_id_env(SINGLE_NODE_VALUES)["valueFrom"]["secretKeyRef"] == {"name": "kb-secrets", "key": "client-id"}
+    assert client_id_env(MINIMAL_VALUES) == {"name": "KB_AUTH__CLIENT_ID", "value": "kb-web"}
+
+
+def test_a_private_idp_ca_is_trusted_by_the_api_only_when_given(chart: Any) -> None:
+    def api_pod(values: dict[str, Any]) -> dict[str, Any]:
+        return named(render(chart, values), "Deployment", "kb-api")["spec"]["template"]["spec"]
+
+    pod = api_pod(PRODUCTION_VALUES)
+    assert "SSL_CERT_FILE" not in env_of(pod["containers"][0])
+    assert "idp-ca" not in {v["name"] for v in pod["volumes"]}
+
+    ca_bundle = {"configMap": "practice-ca", "key": "root.pem"}
+    pod = api_pod(merged(PRODUCTION_VALUES, {"kb": {"auth": {"caBundle": ca_bundle}}}))
+    api = pod["containers"][0]
+    assert env_of(api)["SSL_CERT_FILE"]["value"] == "/etc/kb/idp-ca/root.pem"
+    assert {"name": "idp-ca", "mountPath": "/etc/kb/idp-ca", "readOnly": True} in api["volumeMounts"]
+    volume = next(v for v in pod["volumes"] if v["name"] == "idp-ca")
+    assert volume["configMap"] == {"name": "practice-ca", "items": [{"key": "root.pem", "path": "root.pem"}]}
 
 
 # ---- values schema and cross-field checks --------------------------------------------------------------
@@ -518,8 +639,13 @@ def test_the_oidc_client_secret_variable_is_a_known_setting(chart: Any) -> None:
         ({"secrets": {"masterKey": {"value": "c2hvcnQ="}}}, "/secrets/masterKey/value"),
         ({"networkPolicy": {"idp": {"cidrs": ["0.0.0.0/0"]}}}, "/networkPolicy/idp/cidrs/0"),
         ({"kb": {"auth": {"issuer": "http://sso.practice.example"}}}, "/kb/auth/issuer"),
+        ({"kb": {"auth": {"issuer": ""}}}, "/kb/auth/issuer"),
         ({"ingress": {"host": ""}}, "/ingress/host"),
         ({"vllm": {"model": {"directory": "../etc"}}}, "/vllm/model/directory"),
+        ({"vllm": {"gpus": 0}}, "/vllm/gpus"),
+        ({"kb": {"extraEnv": [{"name": "KB_STORE__API_KEY", "value": "in-the-clear"}]}}, "/kb/extraEnv/0"),
+        ({"kb": {"auth": {"caBundle": {"configMap": "Not_A_Name", "key": "ca.crt"}}}}, "/kb/auth/caBundle/configMap"),
+        ({"qdrant": {"tls": {"secretName": ""}}}, "/qdrant/tls/secretName"),
     ],
 )
 def test_the_values_schema_rejects_bad_values(chart: Any, overrides: dict[str, Any], complaint: str) -> None:
@@ -537,3 +663,14 @@ def test_two_stored_secrets_cannot_share_an_entry(chart: Any) -> None:
 def test_replication_factor_cannot_exceed_the_qdrant_peers(chart: Any) -> None:
     values = merged(PRODUCTION_VALUES, {"qdrant": {"collection": {"replicationFactor": 4}}})
     assert "cannot exceed qdrant.replicas" in render_error(chart, values)
+
+
+def test_extra_env_takes_plain_settings_and_secret_references(chart: Any) -> None:
+    extra = [
+        {"name": "KB_INGEST__MAX_FILE_MB", "value": "80"},
+        {"name": "EXTRA_TOKEN", "valueFrom": {"secretKeyRef": {"name": "practice-extra", "key": "token"}}},
+    ]
+    manifests = render(chart, merged(PRODUCTION_VALUES, {"kb": {"extraEnv": extra}}))
+    for workload in (named(manifests, "Deployment", "kb-api"), named(manifests, "Job", "kb-ingest")):
+        env = env_of(pod_template(workload)["spec"]["containers"][0])
+        assert env["KB_INGEST__MAX_FILE_MB"] == extra[0] and env["EXTRA_TOKEN"] == extra[1]

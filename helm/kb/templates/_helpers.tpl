@@ -177,6 +177,7 @@ seccompProfile:
 {{- define "kb.homePath" -}}/var/lib/kb{{- end }}
 {{- define "kb.configDir" -}}/etc/kb/corpus{{- end }}
 {{- define "kb.qdrantCaDir" -}}/etc/kb/qdrant-ca{{- end }}
+{{- define "kb.idpCaDir" -}}/etc/kb/idp-ca{{- end }}
 
 {{- define "kb.qdrantUrl" -}}
 {{- printf "https://%s.%s.svc:6333" (include "kb.componentName" (list . "qdrant")) .Release.Namespace }}
@@ -251,16 +252,22 @@ seccompProfile:
   value: {{ .Values.kb.auth.issuer | quote }}
 - name: KB_AUTH__AUDIENCE
   value: {{ .Values.kb.auth.audience | quote }}
+{{- if include "kb.secretIsSet" .Values.secrets.oidcClient }}
+- name: KB_AUTH__CLIENT_ID
+  valueFrom:
+    {{- include "kb.secretKeyRef" (list . .Values.secrets.oidcClient) | nindent 4 }}
+{{- else }}
 - name: KB_AUTH__CLIENT_ID
   value: {{ .Values.kb.auth.clientId | quote }}
+{{- end }}
 - name: KB_AUTH__ROLES_CLAIM
   value: {{ .Values.kb.auth.rolesClaim | quote }}
 - name: KB_AUTH__REQUIRE_MFA_FOR_ADMIN
   value: {{ .Values.kb.auth.requireMfaForAdmin | quote }}
-{{- if include "kb.secretIsSet" .Values.secrets.oidcClientSecret }}
-- name: KB_AUTH__CLIENT_SECRET
-  valueFrom:
-    {{- include "kb.secretKeyRef" (list . .Values.secrets.oidcClientSecret) | nindent 4 }}
+{{- with .Values.kb.auth.caBundle.configMap }}
+{{- /* httpx (OIDC discovery and keys) trusts this bundle instead of the public CAs. */}}
+- name: SSL_CERT_FILE
+  value: {{ include "kb.idpCaDir" $ }}/{{ $.Values.kb.auth.caBundle.key }}
 {{- end }}
 - name: KB_AUDIT__RETENTION_DAYS
   value: {{ .Values.kb.audit.retentionDays | quote }}
@@ -284,6 +291,11 @@ seccompProfile:
 - name: qdrant-ca
   mountPath: {{ include "kb.qdrantCaDir" . }}
   readOnly: true
+{{- if .Values.kb.auth.caBundle.configMap }}
+- name: idp-ca
+  mountPath: {{ include "kb.idpCaDir" . }}
+  readOnly: true
+{{- end }}
 {{- if .Values.kb.embedding.modelVolume.existingClaim }}
 - name: embedding-models
   mountPath: {{ .Values.kb.embedding.modelVolume.mountPath }}
@@ -312,6 +324,14 @@ seccompProfile:
     items:
       - key: ca.crt
         path: ca.crt
+{{- with .Values.kb.auth.caBundle.configMap }}
+- name: idp-ca
+  configMap:
+    name: {{ . }}
+    items:
+      - key: {{ $.Values.kb.auth.caBundle.key }}
+        path: {{ $.Values.kb.auth.caBundle.key }}
+{{- end }}
 {{- if .Values.kb.embedding.modelVolume.existingClaim }}
 - name: embedding-models
   persistentVolumeClaim:

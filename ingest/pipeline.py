@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,13 +25,16 @@ from kb.models import DocumentInfo
 from kb.services import Services
 from store.encrypted import EncryptedStore
 
+PARSE_AHEAD = 1
+
+
 class SkippedFile(BaseModel):
     document: str
     reason: str
 
 
 class StageSeconds(BaseModel):
-    parse: float = 0.0
+    parse: float = Field(0.0, description="Waiting for the parser; it runs one file ahead, beside embedding.")
     chunk: float = 0.0
     embed: float = 0.0
     store: float = 0.0
@@ -72,10 +77,15 @@ def ingest_corpus(services: Services, progress: Progress | None = None) -> Inges
     discovered = services.corpus.discover()
     discovered_ids = {document_id(doc.path) for doc in discovered}
 
-    for doc in discovered:
+    to_parse = [doc for doc in discovered if _needs_ingest(services, manifest, doc, report)]
+    for doc, parsed in parsed_ahead(services, to_parse):
         if progress:
             progress(doc.path)
-        _ingest_one(services, store, manifest, doc, report)
+        _ingest_one(services, store, manifest, doc, report, parsed)
+    if progress:
+        for doc in discovered:
+            if doc.path in report.unchanged:
+                progress(doc.path)
 
     for doc_id in sorted(set(manifest.documents) - discovered_ids):
         status = manifest.documents[doc_id]
@@ -117,21 +127,49 @@ def list_documents(services: Services) -> list[DocumentStatus]:
     return sorted(manifest_for(services).documents.values(), key=lambda s: s.document)
 
 
+def _needs_ingest(services: Services, manifest: Manifest, doc: DocumentInfo, report: IngestReport) -> bool:
+    known = manifest.documents.get(document_id(doc.path))
+    file_hash = file_sha256(services.corpus.corpus_root / doc.path)
+    if known is not None and known.file_hash == file_hash and known.collection == doc.collection:
+        report.unchanged.append(doc.path)
+        return False
+    return True
+
+
+def parsed_ahead(services: Services, docs: list[DocumentInfo]) -> Iterator[tuple[DocumentInfo, Future]]:
+    """Parse the next file (in its sandbox process) while the current one is being embedded: parsing is
+    mostly waiting on a child process, so it overlaps the embedding for free."""
+    root, limits = services.corpus.corpus_root, services.settings.ingest
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-ahead") as pool:
+        queued: deque[tuple[DocumentInfo, Future]] = deque()
+        for doc in docs:
+            queued.append((doc, pool.submit(parse_isolated, root / doc.path, limits)))
+            if len(queued) > PARSE_AHEAD:
+                yield queued.popleft()
+        while queued:
+            yield queued.popleft()
+
+
 def _ingest_one(
-    services: Services, store: EncryptedStore, manifest: Manifest, doc: DocumentInfo, report: IngestReport
+    services: Services,
+    store: EncryptedStore,
+    manifest: Manifest,
+    doc: DocumentInfo,
+    report: IngestReport,
+    parsed: Future | None = None,
 ) -> None:
     settings = services.settings
     path = services.corpus.corpus_root / doc.path
     doc_id = document_id(doc.path)
     file_hash = file_sha256(path)
     known = manifest.documents.get(doc_id)
-    if known is not None and known.file_hash == file_hash and known.collection == doc.collection:
+    if parsed is None and known is not None and known.file_hash == file_hash and known.collection == doc.collection:
         report.unchanged.append(doc.path)
         return
 
     stage = time.perf_counter()
     try:
-        blocks = parse_isolated(path, settings.ingest)
+        blocks = parsed.result() if parsed is not None else parse_isolated(path, settings.ingest)
     except FileRejected as exc:
         report.stages.parse += time.perf_counter() - stage
         report.skipped.append(SkippedFile(document=doc.path, reason=str(exc)))

@@ -14,11 +14,18 @@ from answering.text import content_terms, is_heading_like, split_sentences, stri
 from answering.verifier import code_in_text
 from kb.models import Passage
 
-_PHONE = re.compile(r"(?<!\d)(?:\+?1[-. ]?)?\(?\d{3}\)?[-. ]\d{3}[-. ]\d{4}(?!\d)")
+_PHONE = re.compile(
+    r"(?<!\d)(?:\+?1[-. ]?)?\(?\d{3}\)?[-. ]\d{3}[-. ]\d{4}(?!\d)"
+    r"|\b1[-. ]?8[0-9]{2}[-. ][A-Z0-9]{3}[-. ]?[A-Z0-9]{4}\b"  # toll-free, also spelled: 1-800-HHS-TIPS
+)
+# '42 CFR 1001.952', '42 U.S.C. 1320a-7b': a regulatory or statutory citation answers 'where in the CFR'.
+_LEGAL_CITE = re.compile(r"\b\d{1,2}\s*(?:CFR|C\.F\.R\.|U\.S\.C\.?)\s*(?:part\s+|§+\s*)?\d+", re.IGNORECASE)
+_FAX = re.compile(r"\bfax", re.IGNORECASE)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _FREQUENCY = re.compile(
     r"\b(daily|weekly|monthly|quarterly|annually|yearly|biennially|hourly|every\s+\w+|each\s+(day|week|month|quarter|year)|"
-    r"(once|twice|\w+ times)\s+(a|per|each)\s+\w+|per\s+(day|week|month|quarter|year)|at least (once|annually))\b",
+    r"(once|twice|\w+ times)\s+(a|an|per|each|every)\s+(\w+\s+)?(day|week|month|quarter|year|period|cycle)s?|"
+    r"per\s+(day|week|month|quarter|year)|at least (once|annually))\b",
     re.IGNORECASE,
 )
 _TIMING = re.compile(
@@ -27,8 +34,26 @@ _TIMING = re.compile(
     re.IGNORECASE,
 )
 PASSAGE_CONTEXT_WEIGHT = 0.3
+QUESTION_NUMBER_WEIGHT = 0.3
+DEFINITION_FACTOR = 1.3
+RULE_FACTOR = 1.15
+LONG_SENTENCE_WORDS = 60
+# A definition question ('what is X', 'what does X mean', 'what counts as X') is answered by a sentence that
+# defines; a yes/no question by one that states a rule (must, may not, does not require...).
+_ASKS_DEFINITION = re.compile(
+    r"\b(what (is|are|does|do)|what's|whats|define[sd]?|definition|meaning|means?|counts? as|refers? to)\b", re.IGNORECASE
+)
+# A defining sentence names its subject in its first few words, then says what it is.
+_DEFINES = re.compile(
+    r"^\W*(?:[\w'\"()/-]+\s+){1,6}?(means|is|are|refers? to|is defined as|are defined as|indicates?|is used to|are used to)\b",
+    re.IGNORECASE,
+)
+_STATES_RULE = re.compile(
+    r"\b(must|shall|may|may not|cannot|can not|not|no|required|requires?|prohibit(s|ed)?|permitted|only|except)\b",
+    re.IGNORECASE,
+)
 _CITATION_BOILERPLATE = re.compile(r"^\s*\[?\s*\d+\s+FR\s+\d+", re.IGNORECASE)
-_RECORD_LABEL = re.compile(r"^\s*(?:[A-Za-z][\w /-]{0,30}:\s+)?([A-Z0-9]{2,7})\b")
+_RECORD_LABEL = re.compile(r"^\s*(?:[A-Za-z][\w /-]{0,30}:\s+|§+\s*)?([A-Z0-9]{2,7}(?:\.\d{1,4})?)\b")
 
 
 @dataclass(frozen=True)
@@ -60,17 +85,39 @@ def holds_asked_fact(sentence: str, facts: Facts, asked: frozenset[str]) -> bool
     for kind in asked:
         if kind == "phone" and _PHONE.search(sentence):
             return True
+        if kind == "fax" and _PHONE.search(sentence) and _FAX.search(sentence):
+            return True  # a phone number is not a fax number unless the text says so
         if kind == "email" and _EMAIL.search(sentence):
             return True
         if kind == "frequency" and _FREQUENCY.search(sentence):
             return True
         if kind == "timing" and _TIMING.search(sentence):
             return True
-        if kind == "code" and (any(f.kind == "code" for f in facts.facts) or _is_record_line(sentence)):
+        if kind == "code" and (
+            any(f.kind == "code" for f in facts.facts) or _is_record_line(sentence) or _LEGAL_CITE.search(sentence)
+        ):
             return True
-        if kind in {"money", "percent", "date", "duration", "number"} and has_fact_of_kind(facts, kind):  # type: ignore[arg-type]
+        if kind == "number" and _states_quantity(sentence):
+            return True
+        if kind in {"money", "percent", "date", "duration"} and has_fact_of_kind(facts, kind):  # type: ignore[arg-type]
             return True
     return False
+
+
+_ENUMERATOR = re.compile(r"\(\s*(?:\d{1,3}|[a-zA-Z]{1,2}|[ivxlc]{1,5})\s*\)")
+_REFERENCE = re.compile(
+    r"(?:\b(?:parts?|subparts?|sections?|sec\.|chapters?|titles?|appendix|paragraphs?|pages?|items?|steps?|tables?|figures?|"
+    r"forms?|lines?|rules?)|§+)\s*[\w.()-]*\d[\w.()-]*",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=4096)
+def _states_quantity(sentence: str) -> bool:
+    """A count, size or amount: list enumerators ('(a)(1)') and section or code numbers are not quantities."""
+    facts = extract_facts(_REFERENCE.sub(" ", _ENUMERATOR.sub(" ", sentence)))
+    codes = {f.value for f in facts.facts if f.kind == "code"}
+    return any(f.kind in {"number", "duration", "money", "percent"} and f.value not in codes for f in facts.facts)
 
 
 def _is_record_line(sentence: str) -> bool:
@@ -100,6 +147,8 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
     weights = term_weights(question, [c[4] for c in candidates])
     total = sum(weights.values()) or 1.0
     passage_terms = {p.chunk_id: frozenset(content_terms(p.text)) for p in passages}
+    asked_numbers = _question_numbers(question)
+    wants_definition = not question.asked and not question.yes_no and bool(_ASKS_DEFINITION.search(question.text))
     scored = []
     for sentence, passage, rank, position, terms, facts in candidates:
         matched = frozenset(t for t in question.terms if term_alternatives(t) & terms)
@@ -111,6 +160,13 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
             score += 0.6 * len(hits) / len(question.codes)
             if hits and _labels_code(sentence, passage, hits):
                 score += 0.4
+        if asked_numbers:
+            # 'an indicator of 0', 'a 76 or 77': the sentence about that value, not merely about the topic.
+            score += QUESTION_NUMBER_WEIGHT * len(asked_numbers & facts.numbers) / len(asked_numbers)
+        if wants_definition and _DEFINES.search(strip_list_marker(sentence)):
+            score *= DEFINITION_FACTOR
+        if question.yes_no and _STATES_RULE.search(sentence):
+            score *= RULE_FACTOR
         has_asked = holds_asked_fact(sentence, facts, question.asked) if question.asked else False
         if question.asked:
             score *= 1.25 if has_asked else 0.6
@@ -119,6 +175,13 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
         scored.append(ScoredSentence(sentence, passage, rank, position, round(score, 4), matched, has_asked))
     scored.sort(key=lambda s: (-s.score, s.passage_rank, s.position))
     return scored
+
+
+def _question_numbers(question: Question) -> frozenset[str]:
+    """Bare numbers the question names (not codes, years or amounts it asks about)."""
+    facts = extract_facts(question.text)
+    codes = {f.value for f in facts.facts if f.kind == "code"}
+    return frozenset(f.value for f in facts.facts if f.kind == "number" and f.value not in codes and len(f.value) < 4)
 
 
 def _labels_code(sentence: str, passage: Passage, codes: list[str]) -> bool:
@@ -142,4 +205,7 @@ def _form_factor(sentence: str, passage: Passage) -> float:
     numeric_share = sum(1 for t in tokens if any(ch.isdigit() for ch in t)) / len(tokens)
     if not record_file and numeric_share > 0.4:
         return 0.4
+    if word_count > LONG_SENTENCE_WORDS:
+        # Long run-ons (flattened tables, nested lists) match many words by their length alone.
+        return (LONG_SENTENCE_WORDS / word_count) ** 0.2
     return 1.0

@@ -3,16 +3,18 @@ the question, best first, each as a claim whose text is its own verbatim quote."
 
 from __future__ import annotations
 
+import re
+
 from answering.backend import Draft
 from answering.evidence import ScoredSentence, passage_sentences, rank_sentences
 from answering.question import Question
-from answering.text import display_form, strip_list_marker
+from answering.text import display_form, is_heading_like, strip_list_marker
 from answering.verifier import DraftClaim
 from kb.models import Passage
 
-MAX_CLAIMS = 3
+MAX_CLAIMS = 4
 MAX_PART_CLAIMS = 4
-RELATIVE_SCORE = 0.75
+RELATIVE_SCORE = 0.6
 REDUNDANT_OVERLAP = 0.6
 MAX_CONTINUATION_SENTENCES = 2
 
@@ -48,32 +50,65 @@ def select_sentences(
     question: Question, ranked: list[ScoredSentence], limit: int = MAX_CLAIMS
 ) -> list[tuple[str, Passage]]:
     """The best sentence first (for a yes/no question, the one that decides it), then up to two more that
-    score nearly as well and add something new. A sentence that introduces a list brings its first items."""
+    score nearly as well and do not repeat one already chosen. A sentence that introduces a list brings its
+    first items; one followed by a sentence referring back to it ('It lasts...') brings that sentence."""
+    ranked = [s for s in ranked if not _is_label(s)]
     if not ranked:
         return []
     best = ranked[0]
     chosen: list[ScoredSentence] = [best]
-    picked: list[tuple[str, Passage]] = [(best.text, best.passage)]
-    picked.extend(_continuation(best))
-    for candidate in ranked[1:]:
-        if len(picked) >= limit or candidate.score < RELATIVE_SCORE * best.score:
+    picked: list[tuple[str, Passage]] = [*_lead_in(best), (best.text, best.passage), *_continuation(best)]
+    for candidate in ranked:
+        if len(chosen) >= limit or candidate.score < RELATIVE_SCORE * best.score:
             break
+        if candidate is best:
+            continue
         if question.asked and best.has_asked_fact and not candidate.has_asked_fact:
             continue
         if any(_redundant(candidate, earlier) for earlier in chosen):
             continue
-        if not candidate.matched_terms - frozenset().union(*(c.matched_terms for c in chosen)):
-            continue
         chosen.append(candidate)
-        picked.append((candidate.text, candidate.passage))
-    return _without_repeats(picked)[: max(limit, len(_continuation(best)) + 1)]
+        picked.extend([*_lead_in(candidate), (candidate.text, candidate.passage), *_continuation(candidate)])
+    return _without_repeats(picked)[: limit + MAX_CONTINUATION_SENTENCES]
+
+
+_ENUMERATED = re.compile(r"^\s*(?:\((?:\d{1,3}|[a-zA-Z]|[ivxlcIVXLC]{1,5})\)\s*)+")
+MAX_LEAD_IN_DISTANCE = 4
+
+
+def _lead_in(sentence: ScoredSentence) -> list[tuple[str, Passage]]:
+    """A list item ('(B) The information pertains solely to...') is read with the sentence that introduces
+    its list ('A covered entity must agree to the request ... if:')."""
+    if not _ENUMERATED.match(sentence.text):
+        return []
+    before = passage_sentences(sentence.passage)[max(0, sentence.position - MAX_LEAD_IN_DISTANCE) : sentence.position]
+    for text in reversed(before):
+        if text.rstrip().endswith(":"):
+            return [(text, sentence.passage)]
+    return []
+
+
+def _is_label(sentence: ScoredSentence) -> bool:
+    """A heading or field label ('Database Record Layout') says what follows; it answers nothing. Lines of a
+    record file are whole records, never labels."""
+    if sentence.passage.document.lower().endswith((".csv", ".tsv", ".txt")):
+        return False
+    text = strip_list_marker(sentence.text)
+    return is_heading_like(text) and not text.rstrip().endswith(":")
+
+
+_ANAPHORIC_START = re.compile(r"^\s*(it|this|that|these|those|they|such|each|both|either)\b", re.IGNORECASE)
 
 
 def _continuation(sentence: ScoredSentence) -> list[tuple[str, Passage]]:
-    if not sentence.text.rstrip().endswith(":"):
-        return []
+    """What a sentence needs to be read alone: the items a sentence ending in ':' introduces, or a next
+    sentence that starts by referring back to it ('It lasts for 7 months.')."""
     following = passage_sentences(sentence.passage)[sentence.position + 1 : sentence.position + 1 + MAX_CONTINUATION_SENTENCES]
-    return [(text, sentence.passage) for text in following]
+    if sentence.text.rstrip().endswith(":"):
+        return [(text, sentence.passage) for text in following]
+    if following and _ANAPHORIC_START.match(following[0]):
+        return [(following[0], sentence.passage)]
+    return []
 
 
 def _redundant(a: ScoredSentence, b: ScoredSentence) -> bool:

@@ -11,6 +11,9 @@ from kb.models import Passage
 MAX_CLAIMS = 3
 MAX_CLAIM_CHARS = 250
 MAX_QUOTE_CHARS = 250
+# A claim or quote shorter than a few words can never pass the verifier; the schema says so up front.
+MIN_CLAIM_CHARS = 12
+MIN_QUOTE_CHARS = 12
 SCHEMA_NAME = "grounded_answer"
 
 SYSTEM_PROMPT = """You answer questions from staff of a healthcare practice, using ONLY the passages in the user message.
@@ -71,14 +74,14 @@ def answer_schema(passage_ids: list[str]) -> dict[str, Any]:
                 "items": {
                     "type": "object",
                     "properties": {
-                        "text": {"type": "string", "minLength": 1, "maxLength": MAX_CLAIM_CHARS},
+                        "text": {"type": "string", "minLength": MIN_CLAIM_CHARS, "maxLength": MAX_CLAIM_CHARS},
                         "passage_ids": {
                             "type": "array",
                             "minItems": 1,
                             "maxItems": 3,
                             "items": {"type": "string", "enum": passage_ids},
                         },
-                        "quote": {"type": "string", "minLength": 1, "maxLength": MAX_QUOTE_CHARS},
+                        "quote": {"type": "string", "minLength": MIN_QUOTE_CHARS, "maxLength": MAX_QUOTE_CHARS},
                     },
                     "required": ["text", "passage_ids", "quote"],
                     "additionalProperties": False,

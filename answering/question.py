@@ -12,7 +12,9 @@ from answering.facts import extract_facts
 from answering.text import QUESTION_FRAMING, clean, content_terms, stem
 from kb.codes import find_codes
 
-AskedKind = Literal["money", "percent", "date", "duration", "number", "code", "timing", "phone", "email", "frequency"]
+AskedKind = Literal[
+    "money", "percent", "date", "duration", "number", "code", "timing", "phone", "fax", "email", "frequency"
+]
 SpecificKind = Literal["code", "year", "number", "state", "name"]
 
 US_STATES = (
@@ -82,9 +84,10 @@ _ASKED_CUES: list[tuple[frozenset[str], re.Pattern[str]]] = [
         r"deductible|copay|coinsurance|dollar|dollars|payment limit)\b|\$", re.I)),
     (frozenset({"money", "percent", "duration", "number"}), re.compile(r"\bhow much\b(?!.{0,30}\b(cost|charge|pay|owe|fee|price|fine|penalty|dollar)|\s+(time|data|information|detail|notice))", re.I)),
     (frozenset({"number"}), re.compile(
-        rf"\bhow many\b(?!\s+{_TIME_UNITS})|\b(minimum|maximum|max|min)(imum)?\s+(number|length|size|count|age|units?)\b|"
+        rf"\bhow many\b(?!\s+{_TIME_UNITS})|\b(minimum|maximum|max|min)(imum)?\s+(\w+\s+){{0,2}}(number|length|size|count|age|units?)\b|"
         r"\bthe number of\b|\bhow (big|large|wide)\b", re.I)),
-    (frozenset({"phone"}), re.compile(r"\b(phone|telephone|fax|toll-?free)\s*(number|line|no)\b|\bnumber to call\b|\bwhat number\b", re.I)),
+    (frozenset({"fax"}), re.compile(r"\bfax\s*(number|line|no)\b|\bnumber to fax\b", re.I)),
+    (frozenset({"phone"}), re.compile(r"\b(phone|telephone|toll-?free)\s*(number|line|no)\b|\bnumber to call\b|\bwhat number\b", re.I)),
     (frozenset({"email"}), re.compile(r"\be-?mail address\b", re.I)),
 ]
 _ASKS_FOR_CODE = re.compile(
@@ -111,6 +114,16 @@ _FRAMING_STEMS = frozenset(stem(w) for w in QUESTION_FRAMING)
 _CHECKED_KINDS = frozenset({"money", "percent", "duration", "date"})
 
 
+_MONTH_NAMES = frozenset(
+    "january february march april may june july august september october november december".split()
+)
+
+
+def _inside_code(text: str, match: re.Match[str]) -> bool:
+    """'A0' of 'F03.A0': a piece of a dotted code, not a name."""
+    return match.start() > 0 and text[match.start() - 1] == "." and text[max(0, match.start() - 2)].isalnum()
+
+
 @dataclass(frozen=True)
 class SpecificTerm:
     kind: SpecificKind
@@ -129,6 +142,8 @@ class Question:
     directives: tuple[str, ...] = ()
     clinical: bool = False
     parts: tuple["Question", ...] = field(default=(), repr=False)
+    context_terms: frozenset[str] = field(default=frozenset(), repr=False)
+    """Terms only of the background the asker gave ('I just started at the front desk this week.')."""
 
     @property
     def is_empty(self) -> bool:
@@ -158,6 +173,7 @@ def analyse_question(question: str) -> Question:
     codes = question_codes(text)
     checked = {f.value for p in parts if p.yes_no for f in extract_facts(p.text).facts if f.kind in _CHECKED_KINDS}
     terms = tuple(dict.fromkeys(t for p in parts for t in p.terms)) or _terms(text)
+    context_terms = frozenset(_terms(context_text)) - {t for p in parts for t in _terms(p.original)}
     return Question(
         original=original,
         text=text,
@@ -169,6 +185,7 @@ def analyse_question(question: str) -> Question:
         directives=tuple(directives),
         clinical=bool(_CLINICAL.search(original)),
         parts=tuple(parts) if len(parts) > 1 else (),
+        context_terms=context_terms,
     )
 
 
@@ -238,11 +255,29 @@ def _question_after_directive(clause: str) -> str | None:
     return None
 
 
+# 'When is it OK to waive...', 'when can XS be used': 'when' asks for a condition, not a time.
+_CONDITIONAL_WHEN = re.compile(
+    r"\bwhen (is|are|can|may|should|does|do)\b(?:(?!\b(deadline|date|day|month|year|start|begin|end|effective|due|soon|late)\b)[^?])*"
+    r"\b(ok|okay|appropriate|allowed|permitted|permissible|acceptable|legit|legitimate|proper|used|use|apply|treat|treated|considered)\b",
+    re.IGNORECASE,
+)
+_TIME_WORDS = re.compile(r"\b(deadline|date|day|days|month|months|year|years|soon|quickly|time|period|window)\b", re.IGNORECASE)
+# 'How long is the last-name field?' asks for a length, which is a number, as much as for a duration.
+_HOW_LONG_IS_THING = re.compile(r"\bhow long (is|are) (the|a|an|its|their)\b", re.IGNORECASE)
+
+
 def asked_kinds(text: str, yes_no: bool, has_code: bool) -> frozenset[str]:
     kinds: set[str] = set()
+    named: set[str] = set()  # kinds a cue names alone ('what percentage'), not among others ('how much')
     for kind_set, cue in _ASKED_CUES:
         if cue.search(text):
             kinds |= kind_set
+            if len(kind_set) == 1:
+                named |= kind_set
+    if _CONDITIONAL_WHEN.search(text) and not _TIME_WORDS.search(text):
+        kinds -= {"date", "duration", "timing"}
+    if _HOW_LONG_IS_THING.search(text) and not _TIME_WORDS.search(text):
+        kinds.add("number")
     if not has_code and _ASKS_FOR_CODE.search(text):
         kinds.add("code")
     if yes_no:
@@ -250,12 +285,14 @@ def asked_kinds(text: str, yes_no: bool, has_code: bool) -> frozenset[str]:
         stated = {f.kind for f in extract_facts(text).facts if f.kind in _CHECKED_KINDS}
         if stated:
             kinds = (kinds - {"timing"}) | stated
-        elif not kinds & {"money", "percent", "number", "phone", "email", "code"}:
+        elif not kinds & {"money", "percent", "number", "phone", "fax", "email", "code"}:
             kinds = set()  # 'Can we extend the deadline?' is decided by a rule, not by a number
     if {"duration", "date"} <= kinds and "timing" not in kinds and not yes_no:
         kinds.discard("date")
-    for precise in ("percent", "phone", "email"):
-        if precise in kinds:
+    if "money" in named:
+        kinds -= {"duration", "number"}  # 'how much is the penalty' asks an amount (or a rate), not a count
+    for precise in ("percent", "fax", "phone", "email"):
+        if precise in named:
             return frozenset({precise})  # 'what percentage of the fee' asks for a percentage, not an amount
     return frozenset(kinds)
 
@@ -296,6 +333,8 @@ def proper_names(text: str) -> list[str]:
     codes = {code.value for code in find_codes(text)}
     for match in _ACRONYM_OR_NAME.finditer(text):
         word = match.group(1)
+        if word.casefold().rstrip(".") in _MONTH_NAMES or _inside_code(text, match):
+            continue
         before = text[: match.start()].rstrip()
         sentence_initial = not before or before[-1] in ".?!:;\"'("
         if word.casefold() in _FIRST_WORDS or word in _NOT_NAMES or word.casefold() in state_words:

@@ -68,7 +68,8 @@ class Answerer:
         if not decision.sufficient:
             log.info("gate refused: %s (%s)", decision.reason, decision.detail)
             timings.answer_ms = _ms_since(started)
-            return self._refusal(analysed, searched, _gate_explanation(decision), timings, decision.topic_passages)
+            why = _gate_explanation(decision, analysed.original)
+            return self._refusal(analysed, searched, why, timings, decision.topic_passages)
 
         draft = self._backend.draft(analysed, _supporting_first(decision, passages))
         verification = verify_claims(draft.claims, passages)
@@ -219,11 +220,23 @@ def related_documents(passages: tuple[Passage, ...]) -> list[RelatedDocument]:
     return list(related.values())
 
 
-def _gate_explanation(decision: GateDecision) -> str:
+def _gate_explanation(decision: GateDecision, question: str) -> str:
     if decision.reason == "specific_term_missing":
-        return "They do not mention " + ", ".join(t.value for t in decision.missing) + "."
+        names = dict.fromkeys(as_written(t.value, question) for t in decision.missing)
+        return "They do not mention " + ", ".join(names) + "."
     if decision.reason == "asked_fact_missing":
         return "They discuss the topic but do not state what was asked."
     if decision.reason == "no_question":
         return "Nothing in it asks about the documents."
     return ""
+
+
+def as_written(term: str, question: str) -> str:
+    """A term as the asker wrote it: the whole word of the question holding it ('U07.1', not 'U07'), so a
+    refusal never shows a number cut out of the question."""
+    squeezed = term.casefold().replace(".", "")
+    for word in question.split():
+        bare = word.strip("?!,;:()[]{}\"'").rstrip(".")
+        if squeezed and squeezed in bare.casefold().replace(".", "") and re.fullmatch(r"[\w./-]+", bare):
+            return bare
+    return term

@@ -50,8 +50,15 @@ STOPWORDS = frozenset(
     this that these those there here what which who whom whose when where why how whether
     not no yes any all each every some such other another same more most less least very also only just
     too own both either neither one ones s t get gets got make makes made let lets please tell say says said
-    know want like use used using give given much many""".split()
+    know want like use used using give given much many her him his hers she he it's its there there's here's
+    what's that's who's where's when's how's i'm i've i'd i'll we're we've we'd we'll you're you've they're
+    they've isn't aren't wasn't weren't don't doesn't didn't can't couldn't won't wouldn't shouldn't mustn't
+    haven't hasn't hadn't someone somebody something anyone anybody anything everyone everybody everything
+    go goes going went gone come comes coming came put puts try tries trying think thinks
+    actually really just still now right okay ok even already back up down out off""".split()
 )
+# Pronouns, contractions and light verbs carry no topic: whether a question is on the documents' topic is
+# decided by its other words.
 
 # Words that ask *how* to answer rather than *what*; they never decide whether evidence covers a question.
 QUESTION_FRAMING = frozenset(
@@ -139,7 +146,8 @@ def stem(word: str) -> str:
         w = w[:-2]
     for suffix, replacement in (
         ("ications", "y"), ("ication", "y"), ("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""),
-        ("ations", "ate"), ("ation", "ate"), ("ments", ""), ("ment", ""), ("ness", ""), ("es", ""), ("s", ""),
+        ("ations", "ate"), ("ation", "ate"), ("ments", ""), ("ment", ""), ("ness", ""),
+        ("sses", "ss"), ("shes", "sh"), ("ches", "ch"), ("xes", "x"), ("zes", "z"), ("ss", "ss"), ("s", ""),
     ):
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             w = w[: -len(suffix)] + replacement
@@ -154,7 +162,10 @@ def content_terms(text: str) -> list[str]:
         lowered = word.casefold()
         if lowered in STOPWORDS or (len(lowered) < 2 and not lowered.isdigit()):
             continue
-        seen.setdefault(stem(lowered), None)
+        stemmed = stem(lowered)
+        if stemmed in STOPWORDS:  # 'wants', 'comes': the stopword in another form
+            continue
+        seen.setdefault(stemmed, None)
     return list(seen)
 
 

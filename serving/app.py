@@ -30,6 +30,7 @@ from serving.health import health_router
 from serving.limits import JSON_BODY_LIMIT, MIB, BodySizeLimitMiddleware
 from serving.metrics import MetricsMiddleware
 from serving.search import search_router
+from serving.web import web_router
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ def create_app(
         auth_router.router,
         me_router.router,
         health_router.router,
+        web_router.router,
     ):
         app.include_router(router)
 
@@ -98,10 +100,17 @@ def _body_limit(path: str, upload_limit: int) -> int:
 
 def _load_models_once(context: ServingContext) -> None:
     """Open the store and load the embedding model before the first request, not during it."""
+    _limit_inference_threads(context.settings.server.inference_threads)
     try:
         context.services.retriever  # noqa: B018 (builds store, embedder and retriever once)
     except KbError as exc:
         log.warning("not ready yet: %s", exc)
+
+
+def _limit_inference_threads(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
 
 
 class SecurityHeadersMiddleware:

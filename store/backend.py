@@ -27,6 +27,21 @@ class Where:
     file_tag: str | None = None
     not_file_tag: str | None = None
 
+    def must(self) -> list[tuple[str, Any]]:
+        """(payload field, value) pairs that must match; a tuple value means 'any of these'."""
+        pairs = [
+            ("collection", self.collections),
+            ("doc_id", self.doc_id),
+            ("state", self.state),
+            ("kw", self.keyword_tags),
+            ("position", self.positions),
+            ("file_tag", self.file_tag),
+        ]
+        return [(name, value) for name, value in pairs if value is not None]
+
+    def must_not(self) -> list[tuple[str, Any]]:
+        return [("file_tag", self.not_file_tag)] if self.not_file_tag is not None else []
+
 
 @dataclass
 class StoredPoint:

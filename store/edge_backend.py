@@ -21,25 +21,16 @@ from store.backend import (
 
 
 def _filter(where: Where) -> qe.Filter | None:
-    must: list[Any] = []
-    if where.collections is not None:
-        must.append(qe.FieldCondition(key="collection", match=qe.MatchAny(any=list(where.collections))))
-    if where.doc_id is not None:
-        must.append(qe.FieldCondition(key="doc_id", match=qe.MatchValue(value=where.doc_id)))
-    if where.state is not None:
-        must.append(qe.FieldCondition(key="state", match=qe.MatchValue(value=where.state)))
-    if where.keyword_tags is not None:
-        must.append(qe.FieldCondition(key="kw", match=qe.MatchAny(any=list(where.keyword_tags))))
-    if where.positions is not None:
-        must.append(qe.FieldCondition(key="position", match=qe.MatchAny(any=list(where.positions))))
-    if where.file_tag is not None:
-        must.append(qe.FieldCondition(key="file_tag", match=qe.MatchValue(value=where.file_tag)))
-    must_not = []
-    if where.not_file_tag is not None:
-        must_not.append(qe.FieldCondition(key="file_tag", match=qe.MatchValue(value=where.not_file_tag)))
+    must = [_condition(name, value) for name, value in where.must()]
+    must_not = [_condition(name, value) for name, value in where.must_not()]
     if not must and not must_not:
         return None
     return qe.Filter(must=must or None, must_not=must_not or None)
+
+
+def _condition(name: str, value: object) -> Any:
+    match = qe.MatchAny(any=list(value)) if isinstance(value, tuple) else qe.MatchValue(value=value)
+    return qe.FieldCondition(key=name, match=match)
 
 
 class EdgeBackend:

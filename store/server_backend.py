@@ -25,25 +25,16 @@ from store.backend import (
 
 
 def _filter(where: Where) -> models.Filter | None:
-    must: list[models.Condition] = []
-    if where.collections is not None:
-        must.append(models.FieldCondition(key="collection", match=models.MatchAny(any=list(where.collections))))
-    if where.doc_id is not None:
-        must.append(models.FieldCondition(key="doc_id", match=models.MatchValue(value=where.doc_id)))
-    if where.state is not None:
-        must.append(models.FieldCondition(key="state", match=models.MatchValue(value=where.state)))
-    if where.keyword_tags is not None:
-        must.append(models.FieldCondition(key="kw", match=models.MatchAny(any=list(where.keyword_tags))))
-    if where.positions is not None:
-        must.append(models.FieldCondition(key="position", match=models.MatchAny(any=list(where.positions))))
-    if where.file_tag is not None:
-        must.append(models.FieldCondition(key="file_tag", match=models.MatchValue(value=where.file_tag)))
-    must_not: list[models.Condition] = []
-    if where.not_file_tag is not None:
-        must_not.append(models.FieldCondition(key="file_tag", match=models.MatchValue(value=where.not_file_tag)))
+    must = [_condition(name, value) for name, value in where.must()]
+    must_not = [_condition(name, value) for name, value in where.must_not()]
     if not must and not must_not:
         return None
     return models.Filter(must=must or None, must_not=must_not or None)
+
+
+def _condition(name: str, value: object) -> models.Condition:
+    match = models.MatchAny(any=list(value)) if isinstance(value, tuple) else models.MatchValue(value=value)
+    return models.FieldCondition(key=name, match=match)
 
 
 class ServerBackend:

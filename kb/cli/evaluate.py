@@ -30,15 +30,45 @@ def retrieval(min_recall_at_5: float | None, as_json: bool) -> None:
 
 
 @evaluate.command("answers")
+@click.option("--min-correct", type=float, default=None, help="Exit 1 when the share of answerable questions answered correctly with a gold citation falls below this.")
+@click.option("--min-citation-precision", type=float, default=None, help="Exit 1 below this citation precision.")
+@click.option("--min-citation-recall", type=float, default=None, help="Exit 1 below this citation recall.")
+@click.option("--min-refusal-accuracy", type=float, default=None, help="Exit 1 when fewer near-miss/unanswerable questions are refused.")
+@click.option("--min-injection-pass", type=float, default=None, help="Exit 1 below this injection pass rate.")
+@click.option("--max-false-refusals", type=int, default=None, help="Exit 1 when more answerable questions are refused.")
+@click.option("--max-invented-numbers", type=int, default=None, help="Exit 1 when answers hold more invented numbers (CI: 0).")
 @click.option("--json", "as_json", is_flag=True)
-def answers(as_json: bool) -> None:
+def answers(
+    min_correct: float | None,
+    min_citation_precision: float | None,
+    min_citation_recall: float | None,
+    min_refusal_accuracy: float | None,
+    min_injection_pass: float | None,
+    max_false_refusals: int | None,
+    max_invented_numbers: int | None,
+    as_json: bool,
+) -> None:
     """Grounded-answer metrics: correctness with gold citation, citation precision/recall, refusals,
     injections, invented numbers."""
-    from evaluation.answer_eval import format_answer_report, run_answer_eval
+    from evaluation.answer_eval import AnswerFloors, floor_failures, format_answer_report, run_answer_eval
     from evaluation.dataset import load_dev_set
 
+    floors = AnswerFloors(
+        min_correct_rate=min_correct,
+        min_citation_precision=min_citation_precision,
+        min_citation_recall=min_citation_recall,
+        min_refusal_accuracy=min_refusal_accuracy,
+        min_injection_pass_rate=min_injection_pass,
+        max_false_refusals=max_false_refusals,
+        max_invented_numbers=max_invented_numbers,
+    )
     report = run_answer_eval(Services(), load_dev_set())
     click.echo(report.model_dump_json(indent=1) if as_json else format_answer_report(report))
+    failures = floor_failures(report, floors)
+    for failure in failures:
+        click.echo(f"FAIL: {failure}", err=True)
+    if failures:
+        sys.exit(1)
 
 
 COMMANDS: list[click.Command] = [evaluate]

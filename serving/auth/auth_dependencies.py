@@ -43,7 +43,7 @@ def authenticated(
 
 
 def admin(request: Request, principal: Principal = Depends(authenticated)) -> Principal:
-    require_admin(principal, serving_context(request).settings.auth.require_mfa_for_admin)
+    require_admin(principal, serving_context(request).settings.auth.admin_needs_mfa)
     return principal
 
 

@@ -32,7 +32,7 @@ class Me(BaseModel):
     responses=documented_errors(*COMMON_ERRORS),
 )
 async def me(principal: Principal = Depends(authenticated), context: ServingContext = Depends(serving_context)) -> Me:
-    needs_mfa = context.settings.auth.require_mfa_for_admin
+    needs_mfa = context.settings.auth.admin_needs_mfa
     return Me(
         subject=principal.subject,
         username=principal.username,

@@ -23,6 +23,12 @@ function passageWithQuote(passageText, quote) {
   return block;
 }
 
+// Long passages scroll inside their box: bring the highlighted quote into view there.
+function revealQuote(block) {
+  const mark = block.querySelector("mark");
+  if (mark) block.scrollTop = Math.max(0, mark.offsetTop - 32);
+}
+
 function whereLabel(citation) {
   const parts = [];
   if (citation.page) parts.push(`page ${citation.page}`);
@@ -58,7 +64,9 @@ function citationItem(citation, passage) {
     place.textContent = ` — ${where}`;
     summary.append(place);
   }
-  details.append(summary, passageWithQuote(passage ? passage.text : citation.quote, citation.quote));
+  const passageBlock = passageWithQuote(passage ? passage.text : citation.quote, citation.quote);
+  details.append(summary, passageBlock);
+  details.addEventListener("toggle", () => { if (details.open) revealQuote(passageBlock); });
   const source = document.createElement("button");
   source.type = "button";
   source.className = "link-button";
@@ -108,6 +116,7 @@ function showAnswer(body) {
   citations.replaceChildren();
   document.getElementById("notes").replaceChildren();
   document.getElementById("feedback-status").textContent = "";
+  document.getElementById("feedback-comment").value = "";
   if (body.refused) {
     notFound.hidden = false;
     document.getElementById("not-found-text").textContent = body.answer;
@@ -165,13 +174,15 @@ async function giveFeedback(event) {
   const rating = event.target.dataset.rating;
   if (!rating || !lastRequestId) return;
   const status = document.getElementById("feedback-status");
+  const comment = document.getElementById("feedback-comment").value.trim();
   try {
     await api("/v1/feedback", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ request_id: lastRequestId, rating }),
+      body: JSON.stringify({ request_id: lastRequestId, rating, comment: comment || null }),
     });
     status.textContent = "Thank you — your feedback was sent to the administrators.";
+    document.getElementById("feedback-comment").value = "";
   } catch (error) {
     status.textContent = error.message;
   }

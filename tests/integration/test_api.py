@@ -21,7 +21,8 @@ from tests.integration.api_support import (  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.integration
 
-RECORDS_QUESTION = "How long do we have to answer a patient's request for a copy of their records?"
+# Answered with citations by the extractive default on the sample corpus (internal_policies, front desk).
+ANSWERED_QUESTION = "I think I lost my office key. Who do I tell, and how soon will the locks get changed?"
 OFF_TOPIC_QUESTION = "What is the best recipe for sourdough bread?"
 
 
@@ -41,7 +42,7 @@ def test_search_returns_the_cli_object(client, api_services):
 
 
 def test_ask_returns_the_cli_object_with_verified_citations(client):
-    response = client.post("/v1/ask", json={"question": RECORDS_QUESTION}, headers=bearer(client, "f", "front_desk"))
+    response = client.post("/v1/ask", json={"question": ANSWERED_QUESTION}, headers=bearer(client, "f", "front_desk"))
     assert response.status_code == 200
     answer = AnswerResponse.model_validate(response.json())
     assert set(response.json()) == set(AnswerResponse.model_fields)
@@ -52,7 +53,7 @@ def test_ask_returns_the_cli_object_with_verified_citations(client):
 def test_ask_can_include_the_cited_passages(client):
     response = client.post(
         "/v1/ask",
-        json={"question": RECORDS_QUESTION, "include_passages": True},
+        json={"question": ANSWERED_QUESTION, "include_passages": True},
         headers=bearer(client, "f", "front_desk"),
     )
     body = response.json()
@@ -70,13 +71,13 @@ def test_a_question_the_documents_do_not_answer_is_refused(client):
 
 # ---- audit -----------------------------------------------------------------------------------------------------------
 def test_every_answer_leaves_an_audit_record(client):
-    response = client.post("/v1/ask", json={"question": RECORDS_QUESTION, "include_passages": True},
+    response = client.post("/v1/ask", json={"question": ANSWERED_QUESTION, "include_passages": True},
                            headers=bearer(client, "frank", "front_desk"))
     request_id = response.headers["x-request-id"]
     record = audit_record(client, request_id)
 
     assert record["user"] == "frank" and record["role"] == "front_desk" and record["action"] == "ask"
-    assert record["question"] == RECORDS_QUESTION and record["status"] == 200 and record["latency_ms"] > 0
+    assert record["question"] == ANSWERED_QUESTION and record["status"] == 200 and record["latency_ms"] > 0
     assert record["client"] and record["refused"] is False and record["backend"] == "extractive"
     assert record["cited"] == sorted({c["document"] for c in response.json()["citations"]})
     retrieved = {r["chunk_id"]: r["sha256"] for r in record["retrieved"]}
@@ -85,7 +86,7 @@ def test_every_answer_leaves_an_audit_record(client):
 
 
 def test_feedback_is_kept_with_the_answer_record(client):
-    asked = client.post("/v1/ask", json={"question": RECORDS_QUESTION}, headers=bearer(client, "frank", "front_desk"))
+    asked = client.post("/v1/ask", json={"question": ANSWERED_QUESTION}, headers=bearer(client, "frank", "front_desk"))
     request_id = asked.headers["x-request-id"]
     given = client.post(
         "/v1/feedback",
@@ -179,6 +180,18 @@ def test_openapi_documents_every_body_and_error(client):
                 assert "requestBody" in operation, (method, path)
             success = next(s for s in responses if s.startswith("2"))
             assert responses[success].get("content"), (method, path)
+
+
+def test_the_web_ui_is_served_with_a_strict_content_security_policy(client):
+    assert client.get("/", follow_redirects=False).headers["location"] == "/ui/"
+    page = client.get("/ui/")
+    assert page.status_code == 200 and "Draft — check the cited source" in page.text
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+    for asset in ("admin.html", "auth.js", "ask.js", "admin.js", "style.css"):
+        assert client.get(f"/ui/{asset}").status_code == 200, asset
+    for probe in ("/ui/web_router.py", "/ui/..%2fapp.py", "/ui/%2e%2e/%2e%2e/kb/settings.py"):
+        assert client.get(probe).status_code == 404, probe
 
 
 def test_blocking_work_runs_off_the_event_loop(client, monkeypatch):

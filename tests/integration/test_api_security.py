@@ -204,6 +204,57 @@ def test_refused_requests_are_audited(client):
     assert record["status"] == 401 and record["user"] == "-" and record["action"] == "search"
 
 
+def test_a_keycloak_style_issuer_is_used_through_discovery(tmp_path, ingested_settings, services):
+    """With KB_AUTH__ISSUER set, tokens are checked against the IdP's JWKS (found through its metadata),
+    roles come from the configured claim path, the web UI is pointed at the IdP, and the local issuer is off."""
+    from kb.settings import AuthSettings
+
+    issuer = "https://idp.practice.test/realms/clinic"
+    key = RSAKey.generate_key(2048, parameters={"kid": "idp-1", "use": "sig", "alg": "RS256"})
+    metadata = {
+        "issuer": issuer,
+        "jwks_uri": f"{issuer}/protocol/openid-connect/certs",
+        "authorization_endpoint": f"{issuer}/protocol/openid-connect/auth",
+        "token_endpoint": f"{issuer}/protocol/openid-connect/token",
+    }
+    seen: list[str] = []
+
+    def idp(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if request.url.path.endswith("/.well-known/openid-configuration"):
+            return httpx.Response(200, json=metadata)
+        if str(request.url) == metadata["jwks_uri"]:
+            return httpx.Response(200, json={"keys": [key.as_dict(private=False)]})
+        return httpx.Response(404)
+
+    home = home_sharing_the_ingested_store(tmp_path / "home", ingested_settings)
+    auth = AuthSettings(issuer=issuer, roles_claim="realm_access.roles", client_id="kb-web")
+    external = fresh_services(ingested_settings, services, home, auth=auth)
+    app = create_app(external, idp_client=httpx.Client(transport=httpx.MockTransport(idp)), warm_up=False)
+    now = int(time.time())
+    claims = {"iss": issuer, "aud": "kb", "sub": "f3c1", "preferred_username": "carol", "iat": now, "exp": now + 300,
+              "realm_access": {"roles": ["kb-front-desk", "offline_access"]}}
+    token = jwt.encode({"alg": "RS256", "kid": "idp-1"}, claims, key, algorithms=["RS256"])
+    with TestClient(app) as test_client:
+        me = test_client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200 and me.json()["role"] == "front_desk" and me.json()["username"] == "carol"
+        config = test_client.get("/oauth/client-config").json()
+        assert config["authorization_endpoint"] == metadata["authorization_endpoint"]
+        assert config["local_issuer"] is False
+        assert test_client.get("/oauth/jwks").status_code == 404
+        page = test_client.get("/ui/")
+        assert "https://idp.practice.test" in page.headers["content-security-policy"]
+
+        def admin_token(amr: list[str]) -> dict[str, str]:
+            body = {**claims, "sub": "a9", "amr": amr, "realm_access": {"roles": ["kb-admin"]}}
+            return {"Authorization": "Bearer " + jwt.encode({"alg": "RS256", "kid": "idp-1"}, body, key, algorithms=["RS256"])}
+
+        # With the practice's IdP, admin needs a second factor unless KB_AUTH__REQUIRE_MFA_FOR_ADMIN=false.
+        assert test_client.get("/v1/documents", headers=admin_token(["pwd"])).status_code == 403
+        assert test_client.get("/v1/documents", headers=admin_token(["pwd", "otp"])).status_code == 200
+    assert all(url.startswith(issuer) for url in seen) and len(seen) == 2
+
+
 # ---- limits ------------------------------------------------------------------------------------------------------------
 def test_per_user_rate_limit(tmp_path, ingested_settings, services):
     from kb.settings import ServerSettings
@@ -361,6 +412,7 @@ def running_server(tmp_path, services):
         process.wait(30)
 
 
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1_1 is deprecated:DeprecationWarning")
 def test_the_server_speaks_tls_12_or_newer_only(running_server):
     url, home, _, _ = running_server
     port = int(url.rsplit(":", 1)[1])

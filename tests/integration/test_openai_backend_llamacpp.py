@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.server
 import importlib.util
+import os
 import re
 import socket
 import threading
@@ -30,23 +31,20 @@ from tests.unit.answering_passages import (
     BREACH_TIMELINESS,
     DATA_RETENTION,
     GA,
-    ICD,
-    INCIDENT_RESPONSE,
     J1885,
     RETENTION,
     FakeRetriever,
 )
 
-pytestmark = pytest.mark.llm
+pytestmark = [pytest.mark.llm, pytest.mark.integration]
 
+# Few, short questions and a small completion budget: on 2 busy CPU cores the 135M model generates about
+# 7 tokens/s under a JSON-schema grammar, and the whole module must stay well under 2 minutes.
+MAX_TOKENS = 128
 QUESTIONS = [
     ("How long do we have to act on a patient's request for access to their records?", "front_desk", [ACCESS, RETENTION]),
-    ("How long must we keep HIPAA documentation?", "admin", [RETENTION, ACCESS]),
     ("How much does Datica charge to keep storing a former customer's data?", "admin", [DATA_RETENTION, BREACH_TIMELINESS]),
-    ("How quickly must affected customers be notified of a breach?", "admin", [BREACH_TIMELINESS, DATA_RETENTION]),
     ("What does modifier GA mean?", "coder", [GA, J1885]),
-    ("How often is the incident response plan tested?", "admin", [INCIDENT_RESPONSE, DATA_RETENTION]),
-    ("Was B37.31 added in FY2023?", "coder", [ICD, GA]),
 ]
 
 
@@ -69,8 +67,8 @@ def llama_server_url():
     params.n_parallel = 1
     params.hostnames = ["127.0.0.1"]
     params.port = 0
-    params.cpuparams.n_threads = 2
-    params.cpuparams_batch.n_threads = 2
+    params.cpuparams.n_threads = min(4, os.cpu_count() or 1)
+    params.cpuparams_batch.n_threads = min(4, os.cpu_count() or 1)
     server = xlc.Server(params)
     url = server.listening_address + "/v1"
     assert url.startswith("http://127.0.0.1:")
@@ -82,7 +80,9 @@ def llama_server_url():
 
 @pytest.fixture(scope="module")
 def settings(llama_server_url) -> AnswerSettings:
-    return AnswerSettings(backend="openai", base_url=llama_server_url, model="smollm2-135m", timeout_s=180, max_retries=0)
+    return AnswerSettings(
+        backend="openai", base_url=llama_server_url, model="smollm2-135m", timeout_s=90, max_retries=0, max_tokens=MAX_TOKENS
+    )
 
 
 class RecordingBackend:

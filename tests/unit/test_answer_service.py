@@ -189,3 +189,10 @@ def test_openai_setting_builds_the_openai_backend_without_calling_it():
     backend = make_backend(AnswerSettings(backend="openai", base_url="http://127.0.0.1:9/v1", model="m"))
     assert isinstance(backend, OpenAIBackend) and backend.model == "m"
     backend.close()
+
+
+def test_a_refusal_names_a_missing_term_as_the_asker_wrote_it_so_no_number_is_cut_from_it():
+    response = Answerer(FakeRetriever([ICD, GA]), CORPUS, AnswerSettings()).ask("What's the description for ICD-10-CM U07.1?", "coder")
+    assert response.refused and response.citations == []
+    assert "U07.1" in response.answer
+    assert not re.search(r"\bU07\b(?!\.1)", response.answer)

@@ -382,3 +382,30 @@ def test_concurrent_writers_in_several_processes_keep_one_chain(tmp_path):
         assert process.exitcode == 0
     report = AuditLog(audit_dir, ring).verify()
     assert report.ok and report.records == 45
+
+
+def test_the_cli_exports_a_time_window_and_names_the_first_bad_record():
+    from click.testing import CliRunner
+
+    from kb.cli import main
+    from kb.keyring import open_keyring
+    from kb.settings import load_settings
+
+    settings = load_settings()  # KB_HOME is the test's own folder
+    log = AuditLog(settings.audit_dir, open_keyring(settings, create=True), clock=SteppingClock())
+    write_records(log, 5)
+    runner = CliRunner()
+
+    verified = runner.invoke(main, ["audit", "verify"])
+    assert verified.exit_code == 0 and "5 records, #1..#5, chain intact" in verified.output
+    exported = runner.invoke(main, ["audit", "export", "--since", "2020-01-16", "--until", "2020-01-18"])
+    records = [json.loads(line) for line in exported.output.splitlines()]
+    assert [r["request_id"] for r in records] == ["req-2", "req-3"]
+    assert PATIENT in records[0]["question"]
+
+    path, index, _ = line_with_seq(settings.audit_dir, 3)
+    lines = path.read_text().splitlines()
+    del lines[index]
+    path.write_text("".join(line + "\n" for line in lines))
+    broken = runner.invoke(main, ["audit", "verify"])
+    assert broken.exit_code == 1 and "FAILED verification at record #3" in broken.output

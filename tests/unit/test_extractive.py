@@ -18,6 +18,7 @@ from tests.unit.answering_passages import (
     J1885,
     NCCI_59,
     RETENTION,
+    passage,
 )
 
 
@@ -106,3 +107,25 @@ def test_no_passages_drafts_nothing():
 def test_date_question_quotes_the_sentence_with_dates():
     claims = draft("When can someone in a Medicare Advantage plan switch plans?", [ENROLLMENT, INCIDENT_RESPONSE]).claims
     assert "January 1" in claims[0].text and "March 31" in claims[0].text
+
+
+def test_a_sentence_referring_back_brings_the_sentence_it_continues():
+    enrollment = passage(
+        "iep",
+        "The Initial Enrollment Period starts 3 months before you turn 65. It lasts for 7 months. "
+        "Your coverage starts the month after you sign up.",
+        "cms_medicare_enrollment/periods.pdf",
+    )
+    claims = draft("When does the Initial Enrollment Period start?", [enrollment]).claims
+    texts = [c.text for c in claims]
+    assert texts[0].startswith("The Initial Enrollment Period starts 3 months")
+    assert "It lasts for 7 months." in texts
+
+
+def test_a_definition_question_prefers_the_sentence_that_defines():
+    text = (
+        "Covered entities must protect the privacy of individually identifiable health information in every setting. "
+        "Protected health information means individually identifiable health information that is transmitted or maintained in any form."
+    )
+    claims = draft("What counts as protected health information?", [passage("phi", text, page=12)]).claims
+    assert claims[0].text.startswith("Protected health information means")

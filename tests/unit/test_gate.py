@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from answering.gate import check_sufficiency
+from answering.gate import check_sufficiency, spelled_out
 from answering.question import analyse_question
 from tests.unit.answering_passages import (
     ACCESS,
@@ -19,6 +19,7 @@ from tests.unit.answering_passages import (
     J1885,
     NCCI_59,
     RETENTION,
+    passage,
 )
 
 
@@ -123,3 +124,70 @@ def test_dated_note_does_not_vouch_for_a_programme_it_excludes():
     # The NCCI note says 'not the Medicare NCCI manual'; that must not cover a question about Medicare.
     assert "Medicare" in (NCCI_59.dated_note or "")
     assert not gate("What does the Medicare NCCI manual say about modifier 59 and different diagnoses?", [NCCI_59]).sufficient
+
+
+@pytest.mark.parametrize(
+    ("acronym", "text"),
+    [
+        ("PHI", "a breach of unsecured protected health information"),
+        ("IR", "The Incident Response plan is tested annually."),
+        ("ME/CFS", "Add: G9332 Myalgic encephalomyelitis/chronic fatigue syndrome"),
+    ],
+)
+def test_an_acronym_is_covered_by_its_spelled_out_words(acronym, text):
+    assert spelled_out(acronym, text)
+
+
+def test_an_acronym_is_not_covered_by_words_that_merely_share_initials_elsewhere():
+    assert not spelled_out("OSHA", "the Office of the Secretary and the health agency")
+    assert not spelled_out("PT", "the patient")
+
+
+def test_a_fax_number_question_is_not_answered_by_a_phone_number():
+    fax_only = passage("fax", "Call the OIG hotline at 1-800-447-8477 with questions.", "hhs_oig/hotline.docx")
+    decision = gate("What fax number do we send the OIG hotline complaint form to?", [fax_only])
+    assert not decision.sufficient
+
+
+def test_a_year_the_evidence_lacks_is_refused_even_when_the_topic_matches():
+    decision = gate("How long must we keep HIPAA documentation under the 2026 rule?", [RETENTION, ACCESS])
+    assert not decision.sufficient and decision.reason == "specific_term_missing"
+
+
+def test_an_off_corpus_question_sharing_one_everyday_word_is_refused():
+    decision = gate("Is it supposed to snow tomorrow? Trying to decide whether to call patients and reschedule.")
+    assert not decision.sufficient
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("When is it OK for us to waive a patient's copay?", set()),  # a condition, not a time
+        ("When can XS be used for different sites in the same encounter?", set()),
+        ("How long is the last-name field in the record layout?", {"duration", "number"}),  # a length
+        ("What minimum password length do our policies require?", {"number"}),
+        ("When must we notify affected individuals of a breach?", {"date", "duration", "timing"}),
+    ],
+)
+def test_the_kind_of_fact_asked_follows_general_wording_cues(question, asked):
+    assert set(analyse_question(question).asked) == asked
+
+
+def test_once_followed_by_a_non_period_is_not_a_frequency():
+    from answering.evidence import holds_asked_fact
+    from answering.facts import extract_facts
+
+    sentence = "Once a Customer ceases to be a Customer, the following steps are taken."
+    assert not holds_asked_fact(sentence, extract_facts(sentence), frozenset({"frequency"}))
+    yearly = "The plan is tested once a year."
+    assert holds_asked_fact(yearly, extract_facts(yearly), frozenset({"frequency"}))
+
+
+def test_section_numbers_and_list_enumerators_are_not_quantities():
+    from answering.evidence import holds_asked_fact
+    from answering.facts import extract_facts
+
+    table = "Appendix A to Subpart C of Part 164: Security Management Process 164.308(a)(1) Risk Analysis (R)"
+    assert not holds_asked_fact(table, extract_facts(table), frozenset({"number"}))
+    count = "Pull five to ten charts per physician for the audit."
+    assert holds_asked_fact(count, extract_facts(count), frozenset({"number"}))

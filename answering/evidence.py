@@ -9,8 +9,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from answering.facts import Facts, extract_facts, has_fact_of_kind
-from answering.question import Question
-from answering.text import content_terms, is_heading_like, split_sentences, strip_list_marker, term_alternatives
+from answering.question import Question, proper_names
+from answering.text import (
+    content_terms,
+    is_heading_like,
+    spelled_out,
+    split_sentences,
+    strip_list_marker,
+    term_alternatives,
+)
 from answering.verifier import code_in_text
 from kb.models import Passage
 
@@ -34,7 +41,9 @@ _TIMING = re.compile(
     re.IGNORECASE,
 )
 PASSAGE_CONTEXT_WEIGHT = 0.3
+RETRIEVAL_RANK_WEIGHT = 0.12
 QUESTION_NUMBER_WEIGHT = 0.3
+ACRONYM_WEIGHT = 0.3
 DEFINITION_FACTOR = 1.3
 RULE_FACTOR = 1.15
 LONG_SENTENCE_WORDS = 60
@@ -65,6 +74,8 @@ class ScoredSentence:
     score: float
     matched_terms: frozenset[str]
     has_asked_fact: bool
+    match: float = 0.0
+    """How well the sentence's own words match the question, before its passage's retrieval rank counts."""
 
 
 @lru_cache(maxsize=4096)
@@ -148,6 +159,7 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
     total = sum(weights.values()) or 1.0
     passage_terms = {p.chunk_id: frozenset(content_terms(p.text)) for p in passages}
     asked_numbers = _question_numbers(question)
+    acronyms = [name for name in proper_names(question.text) if name.replace("/", "").isupper() and len(name) > 1]
     wants_definition = not question.asked and not question.yes_no and bool(_ASKS_DEFINITION.search(question.text))
     scored = []
     for sentence, passage, rank, position, terms, facts in candidates:
@@ -160,6 +172,9 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
             score += 0.6 * len(hits) / len(question.codes)
             if hits and _labels_code(sentence, passage, hits):
                 score += 0.4
+        if acronyms:
+            # 'ME/CFS' is matched by 'myalgic encephalomyelitis/chronic fatigue syndrome'.
+            score += ACRONYM_WEIGHT * sum(1 for a in acronyms if spelled_out(a, sentence)) / len(acronyms)
         if asked_numbers:
             # 'an indicator of 0', 'a 76 or 77': the sentence about that value, not merely about the topic.
             score += QUESTION_NUMBER_WEIGHT * len(asked_numbers & facts.numbers) / len(asked_numbers)
@@ -170,9 +185,12 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
         has_asked = holds_asked_fact(sentence, facts, question.asked) if question.asked else False
         if question.asked:
             score *= 1.25 if has_asked else 0.6
-        score *= _form_factor(sentence, passage)
-        score += 0.04 * (1 - rank / max(len(passages), 1)) + 0.01 / (1 + position)
-        scored.append(ScoredSentence(sentence, passage, rank, position, round(score, 4), matched, has_asked))
+        match = score * _form_factor(sentence, passage)
+        # The retriever's order carries what word matching cannot see (its dense half reads meaning).
+        score = match + RETRIEVAL_RANK_WEIGHT * (1 - rank / max(len(passages), 1)) + 0.01 / (1 + position)
+        scored.append(
+            ScoredSentence(sentence, passage, rank, position, round(score, 4), matched, has_asked, round(match, 4))
+        )
     scored.sort(key=lambda s: (-s.score, s.passage_rank, s.position))
     return scored
 
@@ -186,9 +204,14 @@ def _question_numbers(question: Question) -> frozenset[str]:
 
 def _labels_code(sentence: str, passage: Passage, codes: list[str]) -> bool:
     """The sentence is the code's own record: the passage is labelled with the code, or the line starts with it."""
-    section = (passage.section or "").upper().replace(".", "")
+    wanted = {_bare_code(c) for c in codes}
     label = _RECORD_LABEL.match(sentence)
-    return section in codes or bool(label and label.group(1).upper().replace(".", "") in codes)
+    return _bare_code(passage.section or "") in wanted or bool(label and _bare_code(label.group(1)) in wanted)
+
+
+def _bare_code(text: str) -> str:
+    """'§ 164.524', '164.524' and 'B37.31' / 'B3731' compare equal."""
+    return re.sub(r"[\s.§]", "", text).upper()
 
 
 def _form_factor(sentence: str, passage: Passage) -> float:

@@ -9,7 +9,8 @@ from answering.backend import Draft
 from answering.evidence import ScoredSentence, passage_sentences, rank_sentences
 from answering.question import Question
 from answering.text import display_form, is_heading_like, strip_list_marker
-from answering.verifier import DraftClaim
+from answering.facts import extract_facts
+from answering.verifier import DraftClaim, code_in_text
 from kb.models import Passage
 
 MAX_CLAIMS = 4
@@ -17,6 +18,7 @@ MAX_PART_CLAIMS = 4
 RELATIVE_SCORE = 0.6
 REDUNDANT_OVERLAP = 0.6
 MAX_CONTINUATION_SENTENCES = 2
+MAX_SENTENCES = 5  # claims with the lead-ins and continuations they need: an answer stays short
 
 
 class ExtractiveBackend:
@@ -69,7 +71,28 @@ def select_sentences(
             continue
         chosen.append(candidate)
         picked.extend([*_lead_in(candidate), (candidate.text, candidate.passage), *_continuation(candidate)])
-    return _without_repeats(picked)[: limit + MAX_CONTINUATION_SENTENCES]
+    picked = _without_repeats(picked)[:MAX_SENTENCES]
+    return picked + _records_of_codes_not_yet_quoted(question, ranked, picked)
+
+
+def _records_of_codes_not_yet_quoted(
+    question: Question, ranked: list[ScoredSentence], picked: list[tuple[str, Passage]]
+) -> list[tuple[str, Passage]]:
+    """'Is it G0438 or G0439?': a question naming several codes gets the best sentence about each."""
+    if len(question.codes) < 2:
+        return []
+    added: list[tuple[str, Passage]] = []
+    for code in question.codes:
+        if any(_mentions(code, text) for text, _ in picked + added):
+            continue
+        holder = next((s for s in ranked if _mentions(code, s.text)), None)
+        if holder is not None:
+            added.append((holder.text, holder.passage))
+    return added
+
+
+def _mentions(code: str, text: str) -> bool:
+    return code_in_text(code, extract_facts(text), text)
 
 
 _ENUMERATED = re.compile(r"^\s*(?:\((?:\d{1,3}|[a-zA-Z]|[ivxlcIVXLC]{1,5})\)\s*)+")

@@ -18,7 +18,7 @@ from typing import Literal
 from answering.evidence import ScoredSentence, rank_sentences
 from answering.facts import extract_facts
 from answering.question import Question, SpecificTerm
-from answering.text import content_terms, term_alternatives
+from answering.text import content_terms, spelled_out, term_alternatives
 from answering.verifier import code_in_text
 from kb.models import Passage
 
@@ -65,7 +65,6 @@ def check_sufficiency(question: Question, passages: list[Passage]) -> GateDecisi
     ranked = rank_sentences(question, passages)
     if not ranked:
         return GateDecision(False, "no_evidence", "the passages hold no text")
-    best = ranked[0]
     support = supporting_sentences(ranked)
     part_supports = [
         (part, support if part is question else supporting_sentences(rank_sentences(part, passages)))
@@ -83,10 +82,11 @@ def check_sufficiency(question: Question, passages: list[Passage]) -> GateDecisi
     if missing and coverage >= TOPIC_COVERAGE:
         names = ", ".join(t.value for t in missing)
         return GateDecision(False, "specific_term_missing", f"not in the evidence: {names}", missing, support, topical)
-    weak_match = coverage < WEAK_TERM_COVERAGE and best.score < MIN_BEST_SCORE_AT_WEAK_COVERAGE
+    best_match = max(s.match for s in ranked)
+    weak_match = coverage < WEAK_TERM_COVERAGE and best_match < MIN_BEST_SCORE_AT_WEAK_COVERAGE
     if coverage < MIN_TERM_COVERAGE or weak_match or missing:
         return GateDecision(
-            False, "off_topic", f"best sentence score {best.score:.2f}, term coverage {coverage:.2f}",
+            False, "off_topic", f"best sentence match {best_match:.2f}, term coverage {coverage:.2f}",
             missing, support, topical,
         )
     for part, sentences in part_supports:
@@ -156,17 +156,3 @@ def term_covered(term: SpecificTerm, passages: tuple[Passage, ...]) -> bool:
         elif set(content_terms(term.value)) <= set(content_terms(haystack)) or spelled_out(term.value, haystack):
             return True
     return False
-
-
-def spelled_out(acronym: str, text: str) -> bool:
-    """'PHI' is covered by 'protected health information', 'ME/CFS' by its two spelled-out parts."""
-    parts = [p for p in re.split(r"[/-]", acronym) if p]
-    if not parts or not all(p.isupper() and p.isalpha() and 2 <= len(p) <= 6 for p in parts):
-        return False
-    initials = "".join(w[0] for w in re.findall(r"[A-Za-z]+", text)).upper()
-    return all(part in initials and _initials_match(part, text) for part in parts)
-
-
-def _initials_match(part: str, text: str) -> bool:
-    words = r"[\s-]+".join(rf"{letter}[a-z]+" for letter in part)
-    return re.search(rf"\b{words}\b", text, re.IGNORECASE) is not None

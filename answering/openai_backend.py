@@ -10,6 +10,7 @@ are retried.
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any, Literal
 
@@ -166,16 +167,23 @@ def parse_reply(reply: dict[str, Any], where: str) -> _ModelReply:
     raise ModelServerError(f"the model at {where} did not follow the answer schema{cut}: {_snippet(content)}") from None
 
 
+_STATUS = re.compile(r'^\s*\{\s*"status"\s*:\s*"(answered|insufficient)"')
+
+
 def _complete_claims_of_truncated(text: str) -> _ModelReply | None:
-    """A reply cut off at max_tokens keeps the claims it finished (the verifier checks them like any other)."""
+    """A reply cut off at max_tokens keeps the claims it finished (the verifier checks them like any other).
+    One that says 'insufficient' needs no claim: its claims would be ignored anyway. An 'answered' cut off
+    before any claim is finished is a failure (raise KB_ANSWER__MAX_TOKENS), not a refusal."""
     ends = [i for i, ch in enumerate(text) if ch == "}"]
     for end in reversed(ends[-8:]):
         try:
             reply = _ModelReply.model_validate_json(text[: end + 1] + "]}")
         except ValidationError:
             continue
-        return reply if reply.claims else None
-    return None
+        if reply.claims:
+            return reply
+    status = _STATUS.match(text)
+    return _ModelReply(status="insufficient", claims=[]) if status and status.group(1) == "insufficient" else None
 
 
 def _strip_fences(content: str) -> str:

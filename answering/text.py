@@ -255,3 +255,21 @@ def strip_list_marker(sentence: str) -> str:
 def is_heading_like(sentence: str) -> bool:
     """A heading or label: no verb-bearing clause, short, without final punctuation."""
     return bool(_HEADING.match(sentence)) or (len(sentence.split()) <= 8 and not _TERMINAL.search(sentence))
+
+
+def spelled_out(acronym: str, text: str) -> bool:
+    """'PHI' is covered by 'protected health information', 'ME/CFS' by its two spelled-out parts."""
+    parts = [p for p in re.split(r"[/-]", acronym) if p]
+    if not parts or not all(p.isupper() and p.isalpha() and 2 <= len(p) <= 6 for p in parts):
+        return False
+    initials = "".join(w[0] for w in re.findall(r"[A-Za-z]+", text)).upper()
+    return all(part in initials and _initials_match(part, text) for part in parts)
+
+
+def _initials_match(part: str, text: str) -> bool:
+    """Consecutive words with those initials, none of them a stopword ('in the' never spells 'IT')."""
+    pattern = r"[\s/-]+".join(rf"({letter}[a-z]{{2,}})" for letter in part)
+    for match in re.finditer(rf"\b{pattern}\b", text, re.IGNORECASE):
+        if not any(word.casefold() in STOPWORDS for word in match.groups()):
+            return True
+    return False

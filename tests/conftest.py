@@ -43,20 +43,31 @@ def index_fingerprint() -> str:
 
 
 def cached_ingested_home() -> Path:
+    """Build the cache in a private folder and rename it into place, so that concurrent test sessions
+    never see (or delete) a half-built store; stale fingerprints are removed only after."""
     from ingest.pipeline import ingest_corpus
     from kb.services import Services
 
-    home = TEST_CACHE / index_fingerprint() / "kb-home"
-    if not (home / "state" / "complete").exists():
-        shutil.rmtree(TEST_CACHE, ignore_errors=True)
-        services = Services(load_settings(home=home), allow_create=True)
+    fingerprint = index_fingerprint()
+    ready = TEST_CACHE / fingerprint
+    if not (ready / "kb-home" / "state" / "complete").exists():
+        building = TEST_CACHE / f".building-{fingerprint}-{os.getpid()}"
+        shutil.rmtree(building, ignore_errors=True)
+        services = Services(load_settings(home=building / "kb-home"), allow_create=True)
         try:
             report = ingest_corpus(services)
         finally:
             services.close()
         assert not report.skipped, report.skipped
-        (home / "state" / "complete").write_text(f"{report.chunks_total} chunks\n")
-    return home
+        (building / "kb-home" / "state" / "complete").write_text(f"{report.chunks_total} chunks\n")
+        try:
+            building.rename(ready)
+        except OSError:  # another session finished first; its copy is as good as ours
+            shutil.rmtree(building, ignore_errors=True)
+    for stale in TEST_CACHE.iterdir():
+        if stale.name != fingerprint and not stale.name.startswith(".building-"):
+            shutil.rmtree(stale, ignore_errors=True)
+    return ready / "kb-home"
 
 
 @pytest.fixture(scope="session")

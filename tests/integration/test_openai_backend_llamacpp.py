@@ -20,6 +20,7 @@ import pytest
 
 from answering.backend import Draft
 from answering.openai_backend import OpenAIBackend
+from answering.prompts import chat_messages
 from answering.question import analyse_question
 from answering.service import Answerer
 from answering.verifier import verify_claims
@@ -29,7 +30,6 @@ from kb.settings import SAMPLE_CONFIG, AnswerSettings
 from tests.unit.answering_passages import (
     ACCESS,
     BREACH_TIMELINESS,
-    DATA_RETENTION,
     GA,
     J1885,
     RETENTION,
@@ -38,12 +38,13 @@ from tests.unit.answering_passages import (
 
 pytestmark = [pytest.mark.llm, pytest.mark.integration]
 
-# Few, short questions and a small completion budget: on 2 busy CPU cores the 135M model generates about
-# 7 tokens/s under a JSON-schema grammar, and the whole module must stay well under 2 minutes.
+# Few questions over short passages, the fixed system prompt cached by a warm-up, a small completion budget:
+# on 2 busy CPU cores the 135M model reads some 15-60 prompt tokens/s and writes about 7 tokens/s under a
+# JSON-schema grammar, and the whole module must stay well under 2 minutes.
 MAX_TOKENS = 128
 QUESTIONS = [
-    ("How long do we have to act on a patient's request for access to their records?", "front_desk", [ACCESS, RETENTION]),
-    ("How much does Datica charge to keep storing a former customer's data?", "admin", [DATA_RETENTION, BREACH_TIMELINESS]),
+    ("How long must we keep HIPAA documentation?", "admin", [RETENTION, BREACH_TIMELINESS]),
+    ("How quickly must affected customers be notified of a breach?", "admin", [BREACH_TIMELINESS, RETENTION]),
     ("What does modifier GA mean?", "coder", [GA, J1885]),
 ]
 
@@ -72,8 +73,10 @@ def llama_server_url():
     server = xlc.Server(params)
     url = server.listening_address + "/v1"
     assert url.startswith("http://127.0.0.1:")
-    # The first request after loading is many times slower: warm up once, outside any timing.
-    server.handle_chat_completions({"messages": [{"role": "user", "content": "Hello"}], "max_tokens": 4})
+    # The first request after loading is many times slower, and the fixed system prompt is most of every
+    # prompt: warm up once with it, outside any timing, so the server keeps it cached.
+    warm_up = chat_messages("Hello?", [("P1", RETENTION)])
+    server.handle_chat_completions({"messages": warm_up, "max_tokens": 1})
     yield url
     del server
 

@@ -3,6 +3,7 @@ quality cannot silently regress. Raise them when the method improves; never lowe
 
 from __future__ import annotations
 
+from evaluation.answer_eval import AnswerFloors, floor_failures, run_answer_eval
 from evaluation.dataset import load_dev_set
 from evaluation.retrieval_eval import run_retrieval_eval
 
@@ -16,3 +17,21 @@ def test_retrieval_quality_stays_above_the_dev_set_floors(services):
     assert report.overall.recall_at_5 >= RETRIEVAL_RECALL_AT_5_FLOOR, report.overall
     assert report.overall.mrr >= RETRIEVAL_MRR_FLOOR, report.overall
     assert report.by_type["code_lookup"].recall_at_5 >= CODE_LOOKUP_RECALL_AT_5_FLOOR, report.by_type["code_lookup"]
+
+
+# Measured 2026-11-25 with the extractive backend: correct 0.491, citation precision 0.562, recall 0.643,
+# refusal accuracy 0.95, injections 9/11, false refusals 10, invented numbers 0.
+ANSWER_FLOORS = AnswerFloors(
+    min_correct_rate=0.47,
+    min_citation_precision=0.53,
+    min_citation_recall=0.62,
+    min_refusal_accuracy=0.94,
+    min_injection_pass_rate=0.8,
+    max_false_refusals=12,
+    max_invented_numbers=0,
+)
+
+
+def test_answer_quality_stays_above_the_dev_set_floors_and_invents_no_number(services):
+    report = run_answer_eval(services, load_dev_set())
+    assert floor_failures(report, ANSWER_FLOORS) == []

@@ -45,3 +45,40 @@ def test_no_eight_word_span_of_any_document_occurs_in_any_store_file(ingested_se
 def test_the_store_still_answers_so_the_check_above_is_not_vacuous(services):
     results = services.retriever.search("breach notification", "admin", 3)
     assert results and len(results[0].text.split()) >= SPAN_WORDS
+
+
+ROTATION_PROBES = (
+    ("front_desk", "how long do we have to answer a records request?"),
+    ("coder", "what does modifier GA mean?"),
+    ("coder", "B37.31"),
+    ("admin", "breach notification to the media"),
+)
+
+
+def search_snapshot(settings) -> list[list[tuple]]:
+    from kb.services import Services
+
+    services = Services(settings)
+    try:
+        return [
+            [(p.document, p.page, p.section, p.text, p.score) for p in services.retriever.search(q, role, 5)]
+            for role, q in ROTATION_PROBES
+        ]
+    finally:
+        services.close()
+
+
+def test_rotating_master_and_data_keys_leaves_search_results_identical(private_copy_settings):
+    from kb.services import Services
+    from store.rotation import rotate_keys
+
+    before = search_snapshot(private_copy_settings)
+    master_key_before = private_copy_settings.resolved_master_key_file().read_bytes()
+    services = Services(private_copy_settings)
+    try:
+        message = rotate_keys(services, new_master_key_file=None, data_keys=True)
+    finally:
+        services.close()
+    assert "re-encrypted" in message
+    assert private_copy_settings.resolved_master_key_file().read_bytes() != master_key_before
+    assert search_snapshot(private_copy_settings) == before

@@ -146,3 +146,9 @@ def test_reply_cut_off_at_max_tokens_keeps_only_its_finished_claims():
     )
     draft = backend_answering(lambda r: httpx.Response(200, json=completion(cut, "length"))).draft(QUESTION, [ACCESS])
     assert [c.text for c in draft.claims] == ["Act within 30 days."]
+
+
+def test_an_insufficient_reply_cut_off_inside_its_claims_is_still_insufficient():
+    cut = completion('{"status": "insufficient", "claims": [{"text": "The document contains a copy of a copy of', "length")
+    draft = backend_answering(lambda request: httpx.Response(200, json=cut)).draft(QUESTION, [ACCESS])
+    assert draft.status == "insufficient" and draft.claims == []

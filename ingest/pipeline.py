@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from ingest.chunking import chunk_document, document_id
-from ingest.index_text import embedding_text, section_headings, sparse_text
+from ingest.index_text import embedding_text, sparse_text
 from ingest.manifest import DocumentStatus, Manifest
 from ingest.sandbox import parse_isolated
 from kb.errors import FileRejected
@@ -185,12 +185,11 @@ def _ingest_one(
         return
 
     stage = time.perf_counter()
-    headings = section_headings(blocks)
-    vectors = embedder.embed([embedding_text(chunk, headings) for chunk in chunks])
+    vectors = embedder.embed([embedding_text(chunk) for chunk in chunks])
     report.stages.embed += time.perf_counter() - stage
 
     stage = time.perf_counter()
-    store.add_pending(chunks, vectors, [sparse_text(chunk, headings) for chunk in chunks])
+    store.add_pending(chunks, vectors, [sparse_text(chunk) for chunk in chunks])
     store.activate(doc_id, file_hash)
     manifest.put(
         DocumentStatus(

@@ -21,7 +21,7 @@ from store.encrypted import EncryptedStore, StoredChunk
 MAX_QUERY_CHARS = 2000
 MAX_K = 50
 NEIGHBOUR_RADIUS = 1
-BARE_LABEL = re.compile(r"\b(?=[A-Z0-9]{2}\b)(?=\w*[A-Z])[A-Z0-9]{2}\b")
+BARE_LABEL = re.compile(r"(?<![\w/-])(?=\w*[A-Z])[A-Z0-9]{2}(?![\w/-])")  # "GA", not "ICD-10-CM" or "ME/CFS"
 
 
 @dataclass

@@ -7,9 +7,9 @@ from evaluation.answer_eval import AnswerFloors, floor_failures, run_answer_eval
 from evaluation.dataset import load_dev_set
 from evaluation.retrieval_eval import run_retrieval_eval
 
-RETRIEVAL_RECALL_AT_5_FLOOR = 0.80  # measured 0.821 on 2026-11-25
-RETRIEVAL_MRR_FLOOR = 0.60  # measured 0.635
-CODE_LOOKUP_RECALL_AT_5_FLOOR = 0.92  # measured 0.929
+RETRIEVAL_RECALL_AT_5_FLOOR = 0.82  # measured 0.840 on 2026-11-25
+RETRIEVAL_MRR_FLOOR = 0.61  # measured 0.630
+CODE_LOOKUP_RECALL_AT_5_FLOOR = 0.92  # measured 0.929 (13 of 14)
 
 
 def test_retrieval_quality_stays_above_the_dev_set_floors(services):
@@ -19,11 +19,11 @@ def test_retrieval_quality_stays_above_the_dev_set_floors(services):
     assert report.by_type["code_lookup"].recall_at_5 >= CODE_LOOKUP_RECALL_AT_5_FLOOR, report.by_type["code_lookup"]
 
 
-# Measured 2026-11-25 with the extractive backend: correct 0.491, citation precision 0.562, recall 0.643,
-# refusal accuracy 0.95, injections 9/11, false refusals 10, invented numbers 0.
+# Measured 2026-11-25 with the extractive backend: correct 0.491 (52/106), citation precision 0.563,
+# recall 0.643, refusal accuracy 0.95 (19/20), injections 9/11, false refusals 10, invented numbers 0.
 ANSWER_FLOORS = AnswerFloors(
     min_correct_rate=0.47,
-    min_citation_precision=0.53,
+    min_citation_precision=0.54,
     min_citation_recall=0.62,
     min_refusal_accuracy=0.94,
     min_injection_pass_rate=0.8,

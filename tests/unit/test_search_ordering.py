@@ -22,6 +22,7 @@ def test_bare_upper_case_pairs_are_offered_as_record_labels_but_common_words_are
     assert bare_code_labels("IT said OR maybe NO", []) == []
     assert bare_code_labels("lower ga is not a label", []) == []
     assert bare_code_labels("modifier 59 and XS", ["XS"]) == []
+    assert bare_code_labels("an ICD-10-CM code for ME/CFS", []) == []
 
 
 def test_asked_code_records_lead_without_duplicates_and_take_the_top_score():

@@ -104,15 +104,9 @@ async def authorize_page(
     problem = _request_problem(request, context, response_type, client_id, redirect_uri, code_challenge_method)
     if problem:
         return signin_page(None, problem, status_code=400)
-    fields = {
-        "response_type": response_type,
-        "client_id": client_id,
-        "redirect_uri": redirect_uri,
-        "code_challenge": code_challenge,
-        "code_challenge_method": code_challenge_method,
-        "state": state,
-        "scope": scope,
-    }
+    fields = _authorization_fields(
+        response_type, client_id, redirect_uri, code_challenge, code_challenge_method, state, scope
+    )
     return signin_page(fields, None, demo_users=[u.username for u in context.local_users.all()])
 
 
@@ -147,15 +141,9 @@ async def authorize(
     problem = _request_problem(request, context, response_type, client_id, redirect_uri, code_challenge_method)
     if problem:
         return signin_page(None, problem, status_code=400)
-    fields = {
-        "response_type": response_type,
-        "client_id": client_id,
-        "redirect_uri": redirect_uri,
-        "code_challenge": code_challenge,
-        "code_challenge_method": code_challenge_method,
-        "state": state,
-        "scope": scope,
-    }
+    fields = _authorization_fields(
+        response_type, client_id, redirect_uri, code_challenge, code_challenge_method, state, scope
+    )
     limiter_key = f"client:{client_host(request)}"
     context.failed_sign_ins.check(limiter_key)
     user: LocalUser | None = context.local_users.check(username, password)
@@ -232,3 +220,24 @@ def _request_problem(
 
 def _oauth_error(error: str, description: str) -> JSONResponse:
     return JSONResponse({"error": error, "error_description": description}, status_code=400)
+
+
+def _authorization_fields(
+    response_type: str,
+    client_id: str,
+    redirect_uri: str,
+    code_challenge: str,
+    code_challenge_method: str,
+    state: str,
+    scope: str,
+) -> dict[str, str]:
+    """The authorization request, carried through the sign-in form unchanged."""
+    return {
+        "response_type": response_type,
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "code_challenge": code_challenge,
+        "code_challenge_method": code_challenge_method,
+        "state": state,
+        "scope": scope,
+    }

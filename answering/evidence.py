@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from answering.facts import Facts, extract_facts, has_fact_of_kind
@@ -47,6 +48,8 @@ ACRONYM_WEIGHT = 0.3
 DEFINITION_FACTOR = 1.3
 RULE_FACTOR = 1.15
 LONG_SENTENCE_WORDS = 60
+MEANING_CANDIDATES = 8
+MEANING_WEIGHT = 0.5
 # A definition question ('what is X', 'what does X mean', 'what counts as X') is answered by a sentence that
 # defines; a yes/no question by one that states a rule (must, may not, does not require...).
 _ASKS_DEFINITION = re.compile(
@@ -193,6 +196,29 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
         )
     scored.sort(key=lambda s: (-s.score, s.passage_rank, s.position))
     return scored
+
+
+Similarity = Callable[[str, Sequence[str]], list[float]]
+"""(question, sentences) -> how close each sentence is in meaning to the question, about -1 to 1."""
+
+
+def rerank_by_meaning(
+    question: Question,
+    ranked: list[ScoredSentence],
+    similarity: Similarity,
+    candidates: int = MEANING_CANDIDATES,
+    weight: float = MEANING_WEIGHT,
+) -> list[ScoredSentence]:
+    """The best sentences by words, reordered with how close each is in meaning to the question. Only the
+    head is embedded: it keeps answering fast, and a sentence that shares no words with the question
+    is rarely its answer."""
+    head, tail = ranked[:candidates], ranked[candidates:]
+    if not head:
+        return ranked
+    closeness = similarity(question.text, [s.text for s in head])
+    rescored = [replace(s, score=round(s.score + weight * c, 4)) for s, c in zip(head, closeness)]
+    rescored.sort(key=lambda s: (-s.score, s.passage_rank, s.position))
+    return rescored + tail
 
 
 def _question_numbers(question: Question) -> frozenset[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from answering.backend import Draft
-from answering.evidence import ScoredSentence, passage_sentences, rank_sentences
+from answering.evidence import ScoredSentence, Similarity, passage_sentences, rank_sentences, rerank_by_meaning
 from answering.question import Question
 from answering.text import display_form, is_heading_like, strip_list_marker
 from answering.facts import extract_facts
@@ -25,21 +25,32 @@ class ExtractiveBackend:
     name = "extractive"
     model: str | None = None
 
+    def __init__(self, similarity: Similarity | None = None) -> None:
+        """`similarity`: sentence closeness in meaning to the question; without it, words alone rank."""
+        self._similarity = similarity
+
     def draft(self, question: Question, passages: list[Passage]) -> Draft:
-        chosen = select_for_parts(question, passages)
+        chosen = select_for_parts(question, passages, self._similarity)
         claims = [claim_from_sentence(text, passage) for text, passage in chosen]
         return Draft(status="answered" if claims else "insufficient", claims=claims)
 
 
-def select_for_parts(question: Question, passages: list[Passage]) -> list[tuple[str, Passage]]:
+def select_for_parts(
+    question: Question, passages: list[Passage], similarity: Similarity | None = None
+) -> list[tuple[str, Passage]]:
     """One question: its best sentences. A question in parts ('what is X, and how soon Y?'): the best
     sentence of each part in turn, then the best of the whole question, up to MAX_PART_CLAIMS."""
+
+    def ranked(asked: Question) -> list[ScoredSentence]:
+        by_words = rank_sentences(asked, passages)
+        return rerank_by_meaning(asked, by_words, similarity) if similarity else by_words
+
     if not question.parts:
-        return select_sentences(question, rank_sentences(question, passages))
+        return select_sentences(question, ranked(question))
     picked: list[tuple[str, Passage]] = []
     for part in question.parts:
-        picked.extend(select_sentences(part, rank_sentences(part, passages), limit=1))
-    picked.extend(select_sentences(question, rank_sentences(question, passages)))
+        picked.extend(select_sentences(part, ranked(part), limit=1))
+    picked.extend(select_sentences(question, ranked(question)))
     return _without_repeats(picked)[: max(MAX_CLAIMS, min(len(question.parts), MAX_PART_CLAIMS))]
 
 

@@ -57,6 +57,7 @@ _DATE_NUMERIC = re.compile(r"(?<![\w/.])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4
 _DATE_ISO = re.compile(r"(?<![\w-])(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?![\w-])")
 _DURATION = re.compile(
     rf"(?<![\w.$])(?P<n>{_NUMBER})(?:\s*\(\s*{_DIGITS}\s*\))?\s*-?\s*"
+    r"(?:(?:or\s+(?:more|fewer|less|longer)|full|consecutive|additional)\s+)?"  # '63 or more days', '2 full months'
     r"(?:(?P<qualifier>calendar|business|working)\s*-?\s*)?"
     r"(?P<unit>days?|weeks?|months?|years?|hours?|minutes?|seconds?)\b",
     re.IGNORECASE,

@@ -12,6 +12,7 @@ from answering.backend import AnswerBackend
 from answering.evidence import holds_asked_fact
 from answering.facts import extract_facts
 from answering.gate import GateDecision, check_sufficiency
+from answering.meaning import SentenceSimilarity, TextEmbedder
 from answering.question import Question, analyse_question
 from answering.verifier import VerifiedClaim, verify_claims
 from corpus_config.schema import CorpusConfig
@@ -30,14 +31,15 @@ class PassageSearch(Protocol):
     def search(self, query: str, role: str, k: int = 10) -> list[Passage]: ...
 
 
-def make_backend(settings: AnswerSettings) -> AnswerBackend:
+def make_backend(settings: AnswerSettings, embedder: TextEmbedder | None = None) -> AnswerBackend:
+    """`embedder`: lets the extractive backend rank sentences by meaning as well as by words."""
     if settings.backend == "openai":
         from answering.openai_backend import OpenAIBackend
 
         return OpenAIBackend(settings)
     from answering.extractive import ExtractiveBackend
 
-    return ExtractiveBackend()
+    return ExtractiveBackend(SentenceSimilarity(embedder) if embedder is not None else None)
 
 
 class Answerer:

@@ -101,11 +101,9 @@ class AnswerEvalReport(BaseModel):
 
 
 def run_answer_eval(services: "Services", questions: list[DevQuestion]) -> AnswerEvalReport:
-    from answering.service import Answerer
-
     started = time.perf_counter()
     recorder = RecordingRetriever(services.retriever)
-    answerer = Answerer(recorder, services.corpus, services.settings.answer)
+    answerer = services.answerer_over(recorder)
     outcomes = []
     for question in questions:
         asked = time.perf_counter()

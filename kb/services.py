@@ -13,7 +13,8 @@ from kb.errors import StoreMissing
 from kb.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from answering.service import Answerer
+    from answering.backend import AnswerBackend
+    from answering.service import Answerer, PassageSearch
     from kb.embedding import Embedder
     from kb.keyring import KeyRing
     from retrieval.search import Retriever
@@ -61,10 +62,20 @@ class Services:
         return Retriever(self.store, self.embedder, self.corpus, self.settings.retrieval)
 
     @cached_property
+    def answer_backend(self) -> "AnswerBackend":
+        from answering.service import make_backend
+
+        return make_backend(self.settings.answer, self.embedder)
+
+    @cached_property
     def answerer(self) -> "Answerer":
+        return self.answerer_over(self.retriever)
+
+    def answerer_over(self, retriever: "PassageSearch") -> "Answerer":
+        """An answerer reading through `retriever` (the shared one, or a wrapper that records what it returned)."""
         from answering.service import Answerer
 
-        return Answerer(self.retriever, self.corpus, self.settings.answer)
+        return Answerer(retriever, self.corpus, self.settings.answer, backend=self.answer_backend)
 
     def close(self) -> None:
         if "store" in self.__dict__:

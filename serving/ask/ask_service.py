@@ -57,7 +57,7 @@ class AskService:
             if self._answerer is None:
                 services = self._services
                 recorder = RetrievalRecorder(services.retriever)
-                self._answerer = Answerer(recorder, services.corpus, services.settings.answer)
+                self._answerer = services.answerer_over(recorder)
             return self._answerer
 
     def ask(self, question: str, role: str) -> AskResult:

@@ -8,7 +8,6 @@ import re
 
 import pytest
 
-from answering.service import Answerer
 from answering.text import match_form
 from evaluation.answer_eval import RecordingRetriever
 from kb.models import AnswerResponse, Passage
@@ -26,7 +25,7 @@ def _ask(services, question: str, role: str) -> AnswerResponse:
 def _ask_seeing_passages(services, question: str, role: str) -> tuple[AnswerResponse, dict[str, Passage]]:
     """The Answerer the CLI uses, with the real retriever wrapped so the test sees what could be cited."""
     recorder = RecordingRetriever(services.retriever)
-    response = Answerer(recorder, services.corpus, services.settings.answer).ask(question, role)
+    response = services.answerer_over(recorder).ask(question, role)
     return response, recorder.seen
 
 

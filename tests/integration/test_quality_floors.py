@@ -19,15 +19,15 @@ def test_retrieval_quality_stays_above_the_dev_set_floors(services):
     assert report.by_type["code_lookup"].recall_at_5 >= CODE_LOOKUP_RECALL_AT_5_FLOOR, report.by_type["code_lookup"]
 
 
-# Measured 2026-11-25 with the extractive backend: correct 0.491 (52/106), citation precision 0.563,
-# recall 0.643, refusal accuracy 0.95 (19/20), injections 9/11, false refusals 10, invented numbers 0.
+# Measured 2026-11-25 with the extractive backend: correct 0.557 (59/106), citation precision 0.580,
+# recall 0.667, refusal accuracy 0.95 (19/20), injections 10/11, false refusals 9, invented numbers 0.
 ANSWER_FLOORS = AnswerFloors(
-    min_correct_rate=0.47,
-    min_citation_precision=0.54,
-    min_citation_recall=0.62,
+    min_correct_rate=0.53,
+    min_citation_precision=0.56,
+    min_citation_recall=0.65,
     min_refusal_accuracy=0.94,
-    min_injection_pass_rate=0.8,
-    max_false_refusals=12,
+    min_injection_pass_rate=0.9,
+    max_false_refusals=10,
     max_invented_numbers=0,
 )
 

@@ -105,6 +105,21 @@ def test_numbers_in_words_match_digits_and_hyphenated_units():
     )
 
 
+@pytest.mark.parametrize(
+    "text, value, unit",
+    [
+        ("if you go 63 or more days in a row without coverage", "63", "day"),
+        ("within 2 full months after the move", "2", "month"),
+        ("5 or more business days", "5", "business day"),
+        ("for 12 consecutive months", "12", "month"),
+    ],
+)
+def test_qualified_durations_are_durations(text, value, unit):
+    from answering.facts import extract_facts
+
+    assert [(f.kind, f.value, f.unit) for f in extract_facts(text).facts] == [("duration", value, unit)]
+
+
 def test_money_amounts_match_with_or_without_thousands_separators():
     storage = passage("p-money", "Datica will store the data at a rate of $1000/month for up to 100GB.")
     by_id = {storage.chunk_id: storage}

@@ -1,0 +1,57 @@
+"""How close in meaning a sentence is to a question, by the embedding model retrieval already holds.
+
+Word overlap cannot tell 'a late penalty applies after 63 days without coverage' from any other sentence
+about coverage; the sentence embedding can. Vectors of sentences are kept, since the same passages come
+back for related questions."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+CACHED_SENTENCES = 8192
+EMBEDDED_WORDS = 32
+
+
+class TextEmbedder(Protocol):
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+class SentenceSimilarity:
+    """Cosine similarity of a question to each sentence (the model's vectors are normalised)."""
+
+    def __init__(self, embedder: TextEmbedder, cached_sentences: int = CACHED_SENTENCES) -> None:
+        self._embedder = embedder
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._capacity = cached_sentences
+        self._lock = threading.Lock()
+
+    def __call__(self, question: str, sentences: Sequence[str]) -> list[float]:
+        if not sentences:
+            return []
+        # A sentence's opening words say what it is about; embedding only those keeps answering fast.
+        vectors = self._sentence_vectors([question, *(_opening(s) for s in sentences)])
+        return [float(v @ vectors[0]) for v in vectors[1:]]
+
+    def _sentence_vectors(self, texts: list[str]) -> list[np.ndarray]:
+        with self._lock:
+            known = {t: self._vectors[t] for t in texts if t in self._vectors}
+            for text in known:
+                self._vectors.move_to_end(text)
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            fresh = dict(zip(missing, self._embedder.embed(missing)))
+            known.update(fresh)
+            with self._lock:
+                self._vectors.update(fresh)
+                while len(self._vectors) > self._capacity:
+                    self._vectors.popitem(last=False)
+        return [known[t] for t in texts]
+
+
+def _opening(sentence: str) -> str:
+    return " ".join(sentence.split()[:EMBEDDED_WORDS])

@@ -1,0 +1,99 @@
+"""Sentences are ranked by words first; the head of that ranking is then reordered by closeness in meaning
+to the question, and only that head is embedded."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from answering.evidence import MEANING_CANDIDATES, rank_sentences, rerank_by_meaning
+from answering.extractive import ExtractiveBackend
+from answering.meaning import EMBEDDED_WORDS, SentenceSimilarity
+from answering.question import analyse_question
+from tests.unit.answering_passages import passage
+
+PENALTY_TEXT = (
+    "Drug coverage is offered by Medicare drug plans and by Medicare Advantage plans with drug coverage. "
+    "You may pay a late enrollment penalty if you go 63 or more days in a row without creditable coverage. "
+    "Drug plans publish their coverage rules every year."
+)
+PENALTY = passage("enrol-10-a", PENALTY_TEXT, "cms_medicare_enrollment/enrollment-periods.pdf", page=10)
+QUESTION = "What happens if someone goes without drug coverage for a while?"
+
+
+def closeness_by_keyword(keyword: str, calls: list[list[str]] | None = None):
+    def similarity(question: str, sentences):
+        if calls is not None:
+            calls.append(list(sentences))
+        return [1.0 if keyword in s else 0.0 for s in sentences]
+
+    return similarity
+
+
+def test_sentence_closest_in_meaning_moves_ahead_of_ones_that_share_more_words():
+    question = analyse_question(QUESTION)
+    by_words = rank_sentences(question, [PENALTY])
+    assert "63 or more days" in by_words[-1].text
+    reranked = rerank_by_meaning(question, by_words, closeness_by_keyword("63 or more days"))
+    assert "63 or more days" in reranked[0].text
+
+
+def test_without_a_closeness_signal_the_word_order_stands():
+    question = analyse_question(QUESTION)
+    by_words = rank_sentences(question, [PENALTY])
+    unchanged = rerank_by_meaning(question, by_words, lambda q, sentences: [0.0] * len(sentences))
+    assert [s.text for s in unchanged] == [s.text for s in by_words]
+
+
+def test_only_the_head_of_the_word_ranking_is_sent_for_embedding():
+    many = passage("long-1", " ".join(f"Drug coverage rule number {i} applies to plans." for i in range(30)), page=1)
+    question = analyse_question(QUESTION)
+    by_words = rank_sentences(question, [many])
+    calls: list[list[str]] = []
+    reranked = rerank_by_meaning(question, by_words, closeness_by_keyword("none", calls))
+    assert len(calls) == 1 and len(calls[0]) == MEANING_CANDIDATES < len(by_words)
+    assert len(reranked) == len(by_words)
+
+
+def test_extractive_backend_with_meaning_quotes_the_answering_sentence_first():
+    question = analyse_question(QUESTION)
+    assert "63 or more days" not in ExtractiveBackend().draft(question, [PENALTY]).claims[0].quote
+    draft = ExtractiveBackend(closeness_by_keyword("63 or more days")).draft(question, [PENALTY])
+    assert "63 or more days" in draft.claims[0].quote
+
+
+class CountingEmbedder:
+    """Unit vectors from a hash of the text; remembers what it was asked to embed."""
+
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.embedded.extend(texts)
+        vectors = np.array([np.random.default_rng(abs(hash(t)) % 2**32).normal(size=8) for t in texts])
+        return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_similarity_is_cosine_and_a_sentence_is_embedded_once():
+    embedder = CountingEmbedder()
+    similarity = SentenceSimilarity(embedder)
+    first = similarity("q", ["q", "other sentence"])
+    assert abs(first[0] - 1.0) < 1e-5 and -1.0 <= first[1] < 0.999
+    count = len(embedder.embedded)
+    assert similarity("q", ["other sentence"]) == [first[1]]
+    assert len(embedder.embedded) == count
+
+
+def test_only_the_opening_words_of_a_long_sentence_are_embedded():
+    embedder = CountingEmbedder()
+    SentenceSimilarity(embedder)("q", [" ".join(f"w{i}" for i in range(200))])
+    assert max(len(text.split()) for text in embedder.embedded) == EMBEDDED_WORDS
+
+
+def test_cache_forgets_the_least_recently_used_sentence_beyond_its_capacity():
+    embedder = CountingEmbedder()
+    similarity = SentenceSimilarity(embedder, cached_sentences=3)
+    similarity("q", ["a", "b"])
+    similarity("q", ["c"])  # 'a' is now the oldest of q, a, b, c
+    embedder.embedded.clear()
+    similarity("q", ["a"])
+    assert embedder.embedded == ["a"]

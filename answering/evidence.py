@@ -198,27 +198,37 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
     return scored
 
 
-Similarity = Callable[[str, Sequence[str]], list[float]]
-"""(question, sentences) -> how close each sentence is in meaning to the question, about -1 to 1."""
+Similarity = Callable[[Sequence[tuple[str, Sequence[str]]]], list[list[float]]]
+"""For each (question, sentences): how close each sentence is in meaning to its question, about -1 to 1.
+One call answers for several questions (a question and its parts), so the model runs once."""
 
 
 def rerank_by_meaning(
-    question: Question,
-    ranked: list[ScoredSentence],
+    questions: Sequence[Question],
+    rankings: Sequence[list[ScoredSentence]],
     similarity: Similarity,
     candidates: int = MEANING_CANDIDATES,
     weight: float = MEANING_WEIGHT,
-) -> list[ScoredSentence]:
-    """The best sentences by words, reordered with how close each is in meaning to the question. Only the
-    head is embedded: it keeps answering fast, and a sentence that shares no words with the question
+) -> list[list[ScoredSentence]]:
+    """Each question's best sentences by words, reordered with how close each is in meaning to it. Only
+    the head is embedded: it keeps answering fast, and a sentence that shares no words with the question
     is rarely its answer."""
-    head, tail = ranked[:candidates], ranked[candidates:]
-    if not head:
-        return ranked
-    closeness = similarity(question.text, [s.text for s in head])
-    rescored = [replace(s, score=round(s.score + weight * c, 4)) for s, c in zip(head, closeness)]
-    rescored.sort(key=lambda s: (-s.score, s.passage_rank, s.position))
-    return rescored + tail
+    heads = [_meaning_head(ranked, candidates, weight) for ranked in rankings]
+    closeness = similarity([(q.text, [s.text for s in head]) for q, head in zip(questions, heads)])
+    reranked = []
+    for ranked, head, close in zip(rankings, heads, closeness):
+        rescored = [replace(s, score=round(s.score + weight * c, 4)) for s, c in zip(head, close)]
+        rescored.sort(key=lambda s: (-s.score, s.passage_rank, s.position))
+        reranked.append(rescored + ranked[len(head) :])
+    return reranked
+
+
+def _meaning_head(ranked: list[ScoredSentence], candidates: int, weight: float) -> list[ScoredSentence]:
+    if not ranked:
+        return []
+    # Closeness adds at most `weight`: a sentence further than that below the best cannot overtake it.
+    head = [s for s in ranked[:candidates] if s.score >= ranked[0].score - weight]
+    return head if len(head) > 1 else []
 
 
 def _question_numbers(question: Question) -> frozenset[str]:

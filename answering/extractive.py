@@ -40,17 +40,16 @@ def select_for_parts(
 ) -> list[tuple[str, Passage]]:
     """One question: its best sentences. A question in parts ('what is X, and how soon Y?'): the best
     sentence of each part in turn, then the best of the whole question, up to MAX_PART_CLAIMS."""
-
-    def ranked(asked: Question) -> list[ScoredSentence]:
-        by_words = rank_sentences(asked, passages)
-        return rerank_by_meaning(asked, by_words, similarity) if similarity else by_words
-
+    asked = [*question.parts, question]
+    by_words = [rank_sentences(q, passages) for q in asked]
+    rankings = rerank_by_meaning(asked, by_words, similarity) if similarity else by_words
+    *part_rankings, whole_ranking = rankings
     if not question.parts:
-        return select_sentences(question, ranked(question))
+        return select_sentences(question, whole_ranking)
     picked: list[tuple[str, Passage]] = []
-    for part in question.parts:
-        picked.extend(select_sentences(part, ranked(part), limit=1))
-    picked.extend(select_sentences(question, ranked(question)))
+    for part, ranking in zip(question.parts, part_rankings):
+        picked.extend(select_sentences(part, ranking, limit=1))
+    picked.extend(select_sentences(question, whole_ranking))
     return _without_repeats(picked)[: max(MAX_CLAIMS, min(len(question.parts), MAX_PART_CLAIMS))]
 
 

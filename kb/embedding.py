@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import threading
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -60,8 +59,3 @@ class Embedder:
     def count_tokens(self, text: str) -> int:
         """Word pieces the model sees, without the [CLS]/[SEP] pair."""
         return len(self._model.tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"])
-
-
-@lru_cache(maxsize=4)
-def get_embedder(settings: EmbeddingSettings) -> Embedder:
-    return Embedder(settings)

@@ -15,12 +15,14 @@ from kb.embedding import Embedder
 from kb.errors import BadRequest
 from kb.models import ROLES, Passage
 from kb.settings import RetrievalSettings
+from retrieval.definitions import defined_term, definition_query
 from retrieval.rerank import Reranker, load_reranker
 from store.encrypted import EncryptedStore, StoredChunk
 
 MAX_QUERY_CHARS = 2000
 MAX_K = 50
 NEIGHBOUR_RADIUS = 1
+DEFINITION_HITS = 3
 BARE_LABEL = re.compile(r"(?<![\w/-])(?=\w*[A-Z])[A-Z0-9]{2}(?![\w/-])")  # "GA", not "ICD-10-CM" or "ME/CFS"
 
 
@@ -83,6 +85,9 @@ class Retriever:
             hits = self._reranker.rerank(text, hits)
         records = self._store.code_records(codes + bare_code_labels(text, codes), collections)
         hits = code_records_first(records, hits)
+        term = defined_term(text)
+        if term:
+            hits = with_definition(hits, self._definition_hits(term, collections))
         timings.query_ms = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
@@ -90,6 +95,11 @@ class Retriever:
         timings.expand_ms = (time.perf_counter() - started) * 1000
         self.last_timings = timings
         return passages
+
+    def _definition_hits(self, term: str, collections: list[str]) -> list[StoredChunk]:
+        query = definition_query(term)
+        vector = self._embedder.embed([query])[0]
+        return self._store.search(vector, query, collections, DEFINITION_HITS, self._settings.candidates, [])
 
     def _expand(self, hits: list[StoredChunk], collections: list[str]) -> list[Passage]:
         return [to_passage(hit, self._neighbours(hit, collections)) for hit in hits]
@@ -114,6 +124,16 @@ def bare_code_labels(text: str, known: list[str]) -> list[str]:
     record. Only a record labelled exactly so is taken, so an ordinary word costs nothing."""
     labels = [token for token in BARE_LABEL.findall(text) if plausible_modifier(token) and token not in known]
     return list(dict.fromkeys(labels))
+
+
+def with_definition(hits: list[StoredChunk], definition_hits: list[StoredChunk]) -> list[StoredChunk]:
+    """The best definition hit the question's own search did not find joins right after its best hit."""
+    found = {hit.meta.chunk_id for hit in hits}
+    new = next((d for d in definition_hits if d.meta.chunk_id not in found), None)
+    if new is None or not hits:
+        return hits
+    new.score = hits[1].score if len(hits) > 1 else hits[0].score  # its own score is from another query
+    return [hits[0], new, *hits[1:]]
 
 
 def code_records_first(records: list[StoredChunk], hits: list[StoredChunk]) -> list[StoredChunk]:

@@ -19,5 +19,5 @@ def test_packaged_model_finds_the_sentence_that_answers_among_sentences_on_the_s
         "You may pay a late enrollment penalty if you go 63 or more days in a row without creditable coverage.",
         "Drug plans publish their coverage rules every year.",
     ]
-    closeness = similarity("How long can someone go without drug coverage before they get a late penalty?", sentences)
+    [closeness] = similarity([("How long can someone go without drug coverage before they get a late penalty?", sentences)])
     assert max(range(3), key=closeness.__getitem__) == 1

@@ -7,8 +7,8 @@ from evaluation.answer_eval import AnswerFloors, floor_failures, run_answer_eval
 from evaluation.dataset import load_dev_set
 from evaluation.retrieval_eval import run_retrieval_eval
 
-RETRIEVAL_RECALL_AT_5_FLOOR = 0.82  # measured 0.840 on 2026-11-25
-RETRIEVAL_MRR_FLOOR = 0.61  # measured 0.630
+RETRIEVAL_RECALL_AT_5_FLOOR = 0.83  # measured 0.849 on 2026-11-25
+RETRIEVAL_MRR_FLOOR = 0.61  # measured 0.632
 CODE_LOOKUP_RECALL_AT_5_FLOOR = 0.92  # measured 0.929 (13 of 14)
 
 
@@ -19,11 +19,11 @@ def test_retrieval_quality_stays_above_the_dev_set_floors(services):
     assert report.by_type["code_lookup"].recall_at_5 >= CODE_LOOKUP_RECALL_AT_5_FLOOR, report.by_type["code_lookup"]
 
 
-# Measured 2026-11-25 with the extractive backend: correct 0.557 (59/106), citation precision 0.580,
+# Measured 2026-11-25 with the extractive backend: correct 0.575 (61/106), citation precision 0.603,
 # recall 0.667, refusal accuracy 0.95 (19/20), injections 10/11, false refusals 9, invented numbers 0.
 ANSWER_FLOORS = AnswerFloors(
-    min_correct_rate=0.53,
-    min_citation_precision=0.56,
+    min_correct_rate=0.55,
+    min_citation_precision=0.58,
     min_citation_recall=0.65,
     min_refusal_accuracy=0.94,
     min_injection_pass_rate=0.9,

@@ -34,6 +34,11 @@ def test_records_request_deadline_is_found_on_the_hipaa_access_page(services):
     assert any(p.document == "hhs_ocr_hipaa/hipaa_combined.pdf" and "30 days" in p.text for p in results)
 
 
+def test_definition_question_brings_the_defining_sentence_into_the_top_three(services):
+    results = services.retriever.search("What is a business associate? Our billing company keeps coming up.", "front_desk", 3)
+    assert any("business associate means" in " ".join(p.text.lower().split()) for p in results)
+
+
 def test_front_desk_never_sees_coding_references(services):
     for question in ("what does modifier GA mean?", "G0439", "NCCI procedure to procedure edits", "B37.31"):
         results = services.retriever.search(question, "front_desk", 10)

@@ -21,26 +21,30 @@ QUESTION = "What happens if someone goes without drug coverage for a while?"
 
 
 def closeness_by_keyword(keyword: str, calls: list[list[str]] | None = None):
-    def similarity(question: str, sentences):
+    def similarity(requests):
         if calls is not None:
-            calls.append(list(sentences))
-        return [1.0 if keyword in s else 0.0 for s in sentences]
+            calls.extend(list(sentences) for _, sentences in requests)
+        return [[1.0 if keyword in s else 0.0 for s in sentences] for _, sentences in requests]
 
     return similarity
+
+
+def rerank(question, by_words, similarity):
+    return rerank_by_meaning([question], [by_words], similarity)[0]
 
 
 def test_sentence_closest_in_meaning_moves_ahead_of_ones_that_share_more_words():
     question = analyse_question(QUESTION)
     by_words = rank_sentences(question, [PENALTY])
     assert "63 or more days" in by_words[-1].text
-    reranked = rerank_by_meaning(question, by_words, closeness_by_keyword("63 or more days"))
+    reranked = rerank(question, by_words, closeness_by_keyword("63 or more days"))
     assert "63 or more days" in reranked[0].text
 
 
 def test_without_a_closeness_signal_the_word_order_stands():
     question = analyse_question(QUESTION)
     by_words = rank_sentences(question, [PENALTY])
-    unchanged = rerank_by_meaning(question, by_words, lambda q, sentences: [0.0] * len(sentences))
+    unchanged = rerank(question, by_words, closeness_by_keyword("no sentence says this"))
     assert [s.text for s in unchanged] == [s.text for s in by_words]
 
 
@@ -49,9 +53,33 @@ def test_only_the_head_of_the_word_ranking_is_sent_for_embedding():
     question = analyse_question(QUESTION)
     by_words = rank_sentences(question, [many])
     calls: list[list[str]] = []
-    reranked = rerank_by_meaning(question, by_words, closeness_by_keyword("none", calls))
+    reranked = rerank(question, by_words, closeness_by_keyword("none", calls))
     assert len(calls) == 1 and len(calls[0]) == MEANING_CANDIDATES < len(by_words)
     assert len(reranked) == len(by_words)
+
+
+def test_sentences_too_far_below_the_best_to_overtake_it_are_not_embedded():
+    question = analyse_question(QUESTION)
+    by_words = rank_sentences(question, [PENALTY])
+    calls: list[list[str]] = []
+    rerank_by_meaning([question], [by_words], closeness_by_keyword("none", calls), weight=0.1)
+    assert by_words[2].score < by_words[0].score - 0.1 <= by_words[1].score
+    assert calls == [[by_words[0].text, by_words[1].text]]
+
+
+def test_a_question_and_its_parts_are_reranked_in_one_call():
+    question = analyse_question("What happens without drug coverage, and what do drug plans publish?")
+    assert len(question.parts) == 2
+    calls = 0
+
+    def similarity(requests):
+        nonlocal calls
+        calls += 1
+        return [[0.0] * len(sentences) for _, sentences in requests]
+
+    asked = [*question.parts, question]
+    rankings = rerank_by_meaning(asked, [rank_sentences(q, [PENALTY]) for q in asked], similarity)
+    assert calls == 1 and len(rankings) == 3
 
 
 def test_extractive_backend_with_meaning_quotes_the_answering_sentence_first():
@@ -76,24 +104,34 @@ class CountingEmbedder:
 def test_similarity_is_cosine_and_a_sentence_is_embedded_once():
     embedder = CountingEmbedder()
     similarity = SentenceSimilarity(embedder)
-    first = similarity("q", ["q", "other sentence"])
+    [first] = similarity([("q", ["q", "other sentence"])])
     assert abs(first[0] - 1.0) < 1e-5 and -1.0 <= first[1] < 0.999
     count = len(embedder.embedded)
-    assert similarity("q", ["other sentence"]) == [first[1]]
+    assert similarity([("q", ["other sentence"])]) == [[first[1]]]
     assert len(embedder.embedded) == count
+
+
+def test_many_questions_are_embedded_in_one_batch():
+    embedder = CountingEmbedder()
+    calls = []
+    inner = embedder.embed
+    embedder.embed = lambda texts: calls.append(texts) or inner(texts)  # type: ignore[method-assign]
+    closeness = SentenceSimilarity(embedder)([("q1", ["a", "b"]), ("q2", ["b", "c"]), ("q3", [])])
+    assert [len(c) for c in closeness] == [2, 2, 0]
+    assert len(calls) == 1 and sorted(calls[0]) == ["a", "b", "c", "q1", "q2"]
 
 
 def test_only_the_opening_words_of_a_long_sentence_are_embedded():
     embedder = CountingEmbedder()
-    SentenceSimilarity(embedder)("q", [" ".join(f"w{i}" for i in range(200))])
+    SentenceSimilarity(embedder)([("q", [" ".join(f"w{i}" for i in range(200))])])
     assert max(len(text.split()) for text in embedder.embedded) == EMBEDDED_WORDS
 
 
 def test_cache_forgets_the_least_recently_used_sentence_beyond_its_capacity():
     embedder = CountingEmbedder()
     similarity = SentenceSimilarity(embedder, cached_sentences=3)
-    similarity("q", ["a", "b"])
-    similarity("q", ["c"])  # 'a' is now the oldest of q, a, b, c
+    similarity([("q", ["a", "b"])])
+    similarity([("q", ["c"])])  # 'a' is now the oldest of q, a, b, c
     embedder.embedded.clear()
-    similarity("q", ["a"])
+    similarity([("q", ["a"])])
     assert embedder.embedded == ["a"]

@@ -1,5 +1,5 @@
 from kb.models import ChunkMeta
-from retrieval.search import bare_code_labels, code_records_first
+from retrieval.search import bare_code_labels, code_records_first, with_definition
 from store.encrypted import StoredChunk, code_label
 
 
@@ -35,3 +35,15 @@ def test_asked_code_records_lead_without_duplicates_and_take_the_top_score():
 def test_without_asked_codes_the_fused_order_stands():
     hits = [stored("a", "x", 0.5), stored("b", "y", 0.4)]
     assert code_records_first([], hits) == hits
+
+
+def test_definition_hit_joins_after_the_best_hit_scored_as_the_hit_it_precedes():
+    hits = [stored("a", "x", 0.9), stored("b", "y", 0.5)]
+    ordered = with_definition(hits, [stored("a", "x", 0.8), stored("def", "§ 160.103", 0.7)])
+    assert [c.meta.chunk_id for c in ordered] == ["a", "def", "b"]
+    assert ordered[1].score == 0.5
+
+
+def test_definition_hits_already_found_change_nothing():
+    hits = [stored("a", "x", 0.9), stored("b", "y", 0.5)]
+    assert with_definition(hits, [stored("b", "y", 0.8)]) == hits

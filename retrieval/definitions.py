@@ -1,0 +1,33 @@
+"""Definition questions ('what is a business associate?', 'what counts as a breach?') name a term that the
+documents define in a sentence of their own ('Business associate means ...'). Searching for that sentence
+as well finds definitions that the question's other words would outrank."""
+
+from __future__ import annotations
+
+import re
+
+_TERM = r"['\"‘“]?(?P<term>[A-Za-z][\w/&-]*(?: [\w/&-]+){0,4}?)['\"’”]?"
+_TERM_END = r"(?=\s*[?,]| in | under | according| as used|\s*$)"
+_DEFINITION_QUESTIONS = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"\bwhat(?:'s| is| are)(?: exactly| legally)? (?:an? )" + _TERM + _TERM_END,
+        r"\bwhat (?:exactly |legally )?counts as (?:an? |the )?" + _TERM + _TERM_END,
+        r"\bmean by " + _TERM + _TERM_END,
+        r"\bwhat does " + _TERM + r" mean\b",
+        r"\bdefin(?:e|es|ition of) (?:an? |the )?" + _TERM + _TERM_END,
+    )
+)
+
+
+def defined_term(question: str) -> str | None:
+    """The term a definition question asks about, or None. Codes are left to exact code matching."""
+    for pattern in _DEFINITION_QUESTIONS:
+        match = pattern.search(question)
+        if match and not any(ch.isdigit() for ch in match.group("term")):
+            return match.group("term").strip()
+    return None
+
+
+def definition_query(term: str) -> str:
+    return f"{term} means"

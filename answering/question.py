@@ -71,7 +71,8 @@ _TIME_UNITS = r"(days?|weeks?|months?|years?|hours?|minutes?|time)"
 _ASKED_CUES: list[tuple[frozenset[str], re.Pattern[str]]] = [
     (frozenset({"duration"}), re.compile(
         rf"\bhow (long|soon|quickly|fast|far back)\b|\bhow (many|much) {_TIME_UNITS}\b|\b(deadline|time ?limit|time ?frame|"
-        r"within what|(retention|waiting|look-?back|grace|notice|notification|enrollment|election) period)\b|\bmore time\b", re.I)),
+        r"within what|(retention|waiting|look-?back|grace|notice|notification|enrollment|election) period)\b|\bmore time\b|"
+        r"\b(minimum|maximum|min|max)\s+(\w+\s+){0,2}(term|period|duration)\b", re.I)),
     (frozenset({"date"}), re.compile(
         r"\b(what|which) (date|dates|day|year|month)\b|\bin what year\b|\beffective date\b|\bwhen (was|were|did)\b|"
         r"\bwhen (does|do|is|will)\b.{0,60}\b(start|begin|end|effective|take effect|open|close|run|kick in)\b", re.I)),
@@ -104,7 +105,7 @@ _FIRST_WORDS = frozenset(
     define compare i a an the our my we as to and or""".split()
 )
 _NOT_NAMES = frozenset({"I", "OK", "US", "USA"})
-_SENTENCE_SPLIT = re.compile(r"(?<=[.?!])\s+|:\s+|\s+-{1,2}\s+")
+_SENTENCE_SPLIT = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.?!])\s+|:\s+|\s+-{1,2}\s+")  # 'e.g.' ends no sentence
 _PART_SPLIT = re.compile(
     r"(?:,\s*|\s+)(?:and|or|but|also)\s+(?=(?:what|what's|which|who|when|where|why|how|is|are|can|could|do|does|did|should|must|will|would)\b)"
     r"|,\s+(?=(?:what|what's|which|who|when|where|why|how)\b)",
@@ -144,6 +145,8 @@ class Question:
     parts: tuple["Question", ...] = field(default=(), repr=False)
     context_terms: frozenset[str] = field(default=frozenset(), repr=False)
     """Terms only of the background the asker gave ('I just started at the front desk this week.')."""
+    measured: tuple[str, ...] = ()
+    """What an asked quantity is of ('password' in 'the minimum password length'): the fact must be about it."""
 
     @property
     def is_empty(self) -> bool:
@@ -167,7 +170,7 @@ def analyse_question(question: str) -> Question:
     context = [c for c in context if _without_premise(c) not in checks]
     context_text = " ".join(context)
 
-    parts = [_part(p, context_text, is_check=False) for clause in asking for p in _PART_SPLIT.split(clause) if p and p.strip()]
+    parts = [_part(p, context_text, is_check=False) for clause in asking for p in question_parts(clause)]
     parts += [_part(c, context_text, is_check=True) for c in checks]
     text = " ".join(clauses).strip()
     codes = question_codes(text)
@@ -186,6 +189,7 @@ def analyse_question(question: str) -> Question:
         clinical=bool(_CLINICAL.search(original)),
         parts=tuple(parts) if len(parts) > 1 else (),
         context_terms=context_terms,
+        measured=tuple(dict.fromkeys(t for p in parts for t in p.measured)),
     )
 
 
@@ -194,6 +198,22 @@ def question_codes(text: str) -> tuple[str, ...]:
     is the same mention."""
     values = [code.value for code in find_codes(text)]
     return tuple(v for v in values if not any(o != v and o.startswith(v) for o in values))
+
+
+def question_parts(clause: str) -> list[str]:
+    """'What is X, and how soon Y?' -> two parts. A lead-in that asks nothing ('In the order files, what
+    is ...') stays with the part it introduces."""
+    parts: list[str] = []
+    lead_in = ""
+    for piece in (p.strip() for p in _PART_SPLIT.split(clause) if p and p.strip()):
+        if not _is_interrogative(piece):
+            lead_in = f"{lead_in}{piece}, "
+            continue
+        parts.append(lead_in + piece)
+        lead_in = ""
+    if lead_in:
+        parts.append(lead_in.rstrip(", "))
+    return parts
 
 
 def _part(clause: str, context: str, is_check: bool) -> Question:
@@ -209,7 +229,21 @@ def _part(clause: str, context: str, is_check: bool) -> Question:
         asked=asked_kinds(clause, yes_no, bool(codes)),
         yes_no=yes_no,
         codes=codes,
+        measured=measured_terms(clause),
     )
+
+
+# 'the minimum password length', 'maximum file size': the words between name what is measured.
+_MEASURED = re.compile(
+    r"\b(?:minimum|maximum|min|max)\s+(?P<subject>(?:[\w-]+\s+){1,2}?)(?:length|size|count|age)\b"
+    rf"|\bhow many\s+(?!{_TIME_UNITS}\b)(?P<counted>[\w-]+(?:\s+[\w-]+)?)",
+    re.I,
+)
+
+
+def measured_terms(clause: str) -> tuple[str, ...]:
+    match = _MEASURED.search(clause)
+    return _terms(match.group("subject") or match.group("counted")) if match else ()
 
 
 def _terms(text: str) -> tuple[str, ...]:

@@ -107,6 +107,8 @@ _PLAIN_TO_FORMAL = {
     "copy": "copies copy",
     "hack": "breach incident unauthorized",
     "leak": "breach disclosure unauthorized",
+    "share": "disclose disclosure",
+    "send": "disclose disclosure transmit",
     "lost": "loss breach",
     "laptop": "device media",
     "phone": "telephone",

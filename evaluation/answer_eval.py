@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
+from answering.facts import Fact, extract_facts
 from evaluation.dataset import DevQuestion, normalise, passage_holds_gold
 from kb.models import AnswerResponse, Citation, Passage
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 MUST_REFUSE_TYPES = ("near_miss", "unanswerable")
 _MARKER = re.compile(r"\[\d+\]")
+_TYPED_KINDS = frozenset({"money", "percent", "date", "duration"})
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -146,8 +148,25 @@ def judge(question: DevQuestion, response: AnswerResponse, passages: dict[str, P
 
 
 def states_fact(answer: str, key_fact: str) -> bool:
-    """The key fact occurs in the answer, ignoring case, whitespace, quotes, dashes and hyphenation."""
-    return _folded(key_fact) in _folded(_MARKER.sub("", answer))
+    """The key fact occurs in the answer, ignoring case, whitespace, quotes, dashes and hyphenation. A key
+    fact that is one amount, percentage, date or duration and nothing else may be written in any form
+    the verifier treats as the same ('7 months' and 'a 7-month period', '$15,000' and '$15000')."""
+    answer = _MARKER.sub("", answer)
+    if _folded(key_fact) in _folded(answer):
+        return True
+    whole = _whole_fact(key_fact)
+    return whole is not None and any(_same_fact(whole, fact) for fact in extract_facts(answer).facts)
+
+
+def _whole_fact(text: str) -> Fact | None:
+    facts = extract_facts(text).facts
+    if len(facts) == 1 and facts[0].kind in _TYPED_KINDS and normalise(facts[0].written) == normalise(text):
+        return facts[0]
+    return None
+
+
+def _same_fact(a: Fact, b: Fact) -> bool:
+    return (a.kind, a.value, a.unit) == (b.kind, b.value, b.unit)
 
 
 def _folded(text: str) -> str:

@@ -28,6 +28,14 @@ def test_key_facts_match_ignoring_case_hyphenation_and_markers():
     assert not states_fact("no later than 60 days", "30 days")
 
 
+def test_a_key_fact_that_is_one_amount_or_duration_matches_any_form_of_it_but_a_phrase_does_not():
+    assert states_fact("during the 7-month period that includes [1]", "7 months")
+    assert states_fact("retained for 6 years [1].", "six years")
+    assert states_fact("up to $15000 per service", "$15,000")
+    assert not states_fact("a 7-day period", "7 months")
+    assert not states_fact("for 5 years", "minimum of 5 years")  # the qualifier is part of the fact
+
+
 def test_a_number_in_no_cited_passage_and_not_in_the_question_is_invented():
     assert invented_numbers("Act within 30 days [1].", "How long?", [ACCESS]) == []
     assert invented_numbers("Act within 47 days [1].", "How long?", [ACCESS]) == ["47"]

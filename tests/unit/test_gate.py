@@ -189,5 +189,29 @@ def test_section_numbers_and_list_enumerators_are_not_quantities():
 
     table = "Appendix A to Subpart C of Part 164: Security Management Process 164.308(a)(1) Risk Analysis (R)"
     assert not holds_asked_fact(table, extract_facts(table), frozenset({"number"}))
+    numbered_heading = "2. Claims Submission Audit: bills and medical records are reviewed for compliance."
+    assert not holds_asked_fact(numbered_heading, extract_facts(numbered_heading), frozenset({"number"}))
     count = "Pull five to ten charts per physician for the audit."
     assert holds_asked_fact(count, extract_facts(count), frozenset({"number"}))
+
+
+def test_a_section_cut_off_at_the_passage_end_is_not_a_quantity():
+    from answering.evidence import holds_asked_fact
+    from answering.facts import extract_facts
+
+    table = "Response and Reporting 164.308(a)(6) (R) Contingency Plan 164"
+    assert not holds_asked_fact(table, extract_facts(table), frozenset({"number"}))
+
+
+def test_a_quantity_about_something_other_than_what_is_measured_is_refused():
+    retention = passage(
+        "breach-retention",
+        "Password management is part of security training. "
+        "All documentation related to the breach investigation shall be retained for a minimum of six years.",
+        "datica_hipaa_policies/12-breach_policy.md",
+    )
+    assert analyse_question("What minimum password length do our policies require?").measured == ("password",)
+    decision = gate("What minimum password length do our policies require?", [retention])
+    assert not decision.sufficient and decision.reason == "asked_fact_missing"
+    stated = passage("password-rule", "Passwords must have a minimum length of 12 characters.", "policies/passwords.md")
+    assert gate("What minimum password length do our policies require?", [stated]).sufficient

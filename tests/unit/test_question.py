@@ -1,0 +1,51 @@
+"""How a question is read: its parts, what it asks for, and what an asked quantity is of."""
+
+from __future__ import annotations
+
+import pytest
+
+from answering.evidence import rank_sentences
+from answering.question import analyse_question, question_parts
+from tests.unit.answering_passages import passage
+
+
+def test_a_lead_in_that_asks_nothing_stays_with_the_part_it_introduces():
+    assert question_parts("In the order files, what is the order number for?") == [
+        "In the order files, what is the order number for?"
+    ]
+    assert analyse_question("For our internal coding audit, how many charts should we pull?").parts == ()
+
+
+def test_two_questions_joined_by_and_are_two_parts():
+    parts = question_parts("What is a business associate, and how soon must we sign an agreement?")
+    assert parts == ["What is a business associate", "how soon must we sign an agreement?"]
+
+
+def test_an_example_after_e_g_is_not_a_question_of_its_own():
+    question = analyse_question("What's the order number for, e.g. when a policy says C43-C449?")
+    assert question.asked == frozenset()  # 'when a policy says' gives an example; it asks for no date
+
+
+@pytest.mark.parametrize(
+    ("question", "measured"),
+    [
+        ("What minimum password length do our policies require?", ("password",)),
+        ("For our internal coding audit, how many charts should we pull?", ("chart",)),
+        ("How many days do we have to respond?", ()),  # a duration, not a count of something
+        ("How long must we keep records?", ()),
+    ],
+)
+def test_an_asked_quantity_names_what_it_is_of(question, measured):
+    assert analyse_question(question).measured == measured
+
+
+def test_digits_the_question_names_lift_the_sentence_holding_them_above_number_words():
+    named = passage("named", "The use of modifiers 22, 76, or 77 does not bypass an edit.", "ncci/manual.pdf")
+    worded = passage(
+        "worded",
+        "The column two code is not paid. A column two code may be reported with a modifier. "
+        "Column one and column two codes form an edit pair.",
+        "ncci/manual.pdf",
+    )
+    ranked = rank_sentences(analyse_question("Will a 76 or 77 on the column two code get it past the edit?"), [worded, named])
+    assert ranked[0].passage.chunk_id == "named"

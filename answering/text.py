@@ -148,7 +148,8 @@ def stem(word: str) -> str:
         w = w[:-2]
     for suffix, replacement in (
         ("ications", "y"), ("ication", "y"), ("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""),
-        ("ations", "ate"), ("ation", "ate"), ("ments", ""), ("ment", ""), ("ness", ""),
+        ("ations", "ate"), ("ation", "ate"), ("ctions", "ct"), ("ction", "ct"), ("ptions", "pt"), ("ption", "pt"),
+        ("ments", ""), ("ment", ""), ("ness", ""),
         ("sses", "ss"), ("shes", "sh"), ("ches", "ch"), ("xes", "x"), ("zes", "z"), ("ss", "ss"), ("s", ""),
     ):
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:

@@ -206,7 +206,7 @@ def question_parts(clause: str) -> list[str]:
     parts: list[str] = []
     lead_in = ""
     for piece in (p.strip() for p in _PART_SPLIT.split(clause) if p and p.strip()):
-        if not _is_interrogative(piece):
+        if not _is_interrogative(piece) or _is_condition(piece):
             lead_in = f"{lead_in}{piece}, "
             continue
         parts.append(lead_in + piece)
@@ -216,9 +216,24 @@ def question_parts(clause: str) -> list[str]:
     return parts
 
 
+_AUXILIARIES = r"(?:is|are|was|were|do|does|did|can|could|may|might|must|shall|should|will|would|has|have|had)"
+# 'When I fax records to a specialist, do I still ...?': a condition, then the question itself.
+_CONDITION_FIRST = re.compile(
+    rf"^\s*(?:if|when|whenever|once|after|before|while)\b[^?]*?,\s*(?=(?:{_AUXILIARIES}|what|which|who|how|why|where|when)\b)",
+    re.IGNORECASE,
+)
+_CONDITION = re.compile(rf"^\s*(?:if|when|whenever|once|after|before|while)\s+(?!{_AUXILIARIES}\b)[^?]*$", re.IGNORECASE)
+
+
+def _is_condition(piece: str) -> bool:
+    """'When a patient asks for an accounting' sets a condition; 'When must we notify' asks a time."""
+    return bool(_CONDITION.match(piece))
+
+
 def _part(clause: str, context: str, is_check: bool) -> Question:
     clause = clause.strip()
-    yes_no = is_check or bool(_AUX_START.match(clause) or _TAG_QUESTION.search(clause))
+    asking = _CONDITION_FIRST.sub("", clause)
+    yes_no = is_check or bool(_AUX_START.match(asking) or _TAG_QUESTION.search(asking))
     text = f"{context} {clause}".strip()
     codes = question_codes(text)
     return Question(
@@ -226,10 +241,10 @@ def _part(clause: str, context: str, is_check: bool) -> Question:
         text=text,
         terms=_terms(text),
         specific=(),
-        asked=asked_kinds(clause, yes_no, bool(codes)),
+        asked=asked_kinds(asking, yes_no, bool(codes)),
         yes_no=yes_no,
         codes=codes,
-        measured=measured_terms(clause),
+        measured=measured_terms(asking),
     )
 
 

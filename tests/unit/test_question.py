@@ -49,3 +49,16 @@ def test_digits_the_question_names_lift_the_sentence_holding_them_above_number_w
     )
     ranked = rank_sentences(analyse_question("Will a 76 or 77 on the column two code get it past the edit?"), [worded, named])
     assert ranked[0].passage.chunk_id == "named"
+
+
+@pytest.mark.parametrize(
+    ("question", "yes_no", "asked"),
+    [
+        ("When I fax a patient's records to their specialist for treatment, do I still have to send the minimum necessary?", True, set()),
+        ("When a patient asks for an accounting of disclosures, how many years back does it have to go?", False, {"duration"}),
+        ("When must we notify affected individuals of a breach?", False, {"date", "duration", "timing"}),
+    ],
+)
+def test_a_condition_before_the_question_is_not_what_is_asked(question, yes_no, asked):
+    analysed = analyse_question(question)
+    assert (analysed.yes_no, set(analysed.asked), analysed.parts) == (yes_no, asked, ())

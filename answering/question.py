@@ -10,7 +10,7 @@ from typing import Literal
 
 from answering.facts import extract_facts
 from answering.text import QUESTION_FRAMING, clean, content_terms, stem
-from kb.codes import find_codes
+from kb.codes import as_typed_in_documents, find_codes
 
 AskedKind = Literal[
     "money", "percent", "date", "duration", "number", "code", "timing", "phone", "fax", "email", "frequency"
@@ -158,7 +158,7 @@ class Question:
 
 
 def analyse_question(question: str) -> Question:
-    original = clean(question).strip()
+    original = as_typed_in_documents(clean(question).strip())
     clauses, directives = split_directives(original)
     asking = [c for c in clauses if _is_interrogative(c)]
     context = [c for c in clauses if not _is_interrogative(c)]

@@ -224,8 +224,11 @@ def related_documents(passages: tuple[Passage, ...]) -> list[RelatedDocument]:
 
 def _gate_explanation(decision: GateDecision, question: str) -> str:
     if decision.reason == "specific_term_missing":
-        names = dict.fromkeys(as_written(t.value, question) for t in decision.missing)
-        return "They do not mention " + ", ".join(names) + "."
+        names = ", ".join(dict.fromkeys(as_written(t.value, question) for t in decision.missing))
+        if all(t.kind == "name" for t in decision.missing):
+            return f"They do not mention {names}."
+        # A code, year or number is looked for where the documents discuss the question, not anywhere.
+        return f"Where they discuss this, they do not mention {names}."
     if decision.reason == "asked_fact_missing":
         return "They discuss the topic but do not state what was asked."
     if decision.reason == "no_question":

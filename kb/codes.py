@@ -27,6 +27,11 @@ _MODIFIER_TOKEN = re.compile(r"[A-Z0-9]{2}", re.IGNORECASE)
 _ICD_CONTEXT = re.compile(r"\b(ICD|diagnos|addend|add:|delete:|revise)", re.IGNORECASE)
 
 
+# What staff type: 'g0439', 'b37.31', 'mod 59'. A letter and at least two digits is a code's shape.
+_TYPED_LOWER_CODE = re.compile(r"\b[a-z]\d{2}[0-9a-z]{0,5}(?:\.[0-9a-z]{1,4})?\b")
+_MODIFIER_ABBREVIATION = re.compile(r"\bmods?\.?\s+(?=-?[0-9A-Za-z]{2}\b)", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Code:
     kind: CodeKind
@@ -93,6 +98,13 @@ def _is_year_or_amount(text: str, match: re.Match[str]) -> bool:
     before = text[max(0, match.start() - 2) : match.start()]
     after = text[match.end() : match.end() + 2]
     return "$" in before or bool(re.match(r"[,.]\d", after)) or bool(re.search(r"\d[,.]$", before))
+
+
+def as_typed_in_documents(query: str) -> str:
+    """A question with its codes spelled as the documents spell them ('what is g0439?' -> 'G0439',
+    'mod 59' -> 'modifier 59'), so that exact code matching finds them."""
+    query = _MODIFIER_ABBREVIATION.sub("modifier ", query)
+    return _TYPED_LOWER_CODE.sub(lambda match: match.group(0).upper(), query)
 
 
 def code_keywords(text: str) -> list[str]:

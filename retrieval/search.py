@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 
 from corpus_config.schema import CorpusConfig
-from kb.codes import plausible_modifier, find_codes
+from kb.codes import as_typed_in_documents, find_codes, plausible_modifier
 from kb.embedding import Embedder
 from kb.errors import BadRequest
 from kb.models import ROLES, Passage
@@ -45,7 +45,7 @@ def validate_query(query: str | None, role: str | None, k: int) -> str:
         raise BadRequest(f"the question is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
     if not 1 <= k <= MAX_K:
         raise BadRequest(f"k must be between 1 and {MAX_K}, got {k}")
-    return text
+    return as_typed_in_documents(text)
 
 
 class Retriever:

@@ -23,6 +23,11 @@ def test_hcpcs_code_lookup_returns_the_code_row(services):
     assert results[0].section == "G0439" and "G0439" in results[0].text
 
 
+def test_a_code_typed_in_lower_case_finds_its_record_first(services):
+    results = services.retriever.search("what is g0439?", "coder", 3)
+    assert results[0].section == "G0439"
+
+
 def test_icd_code_with_dot_matches_addenda_record_without_dot(services):
     results = services.retriever.search("Was B37.31 added in FY2023?", "coder", 5)
     assert results[0].document == "cms_icd10cm/icd10cm-codes-addenda-2023.txt"

@@ -196,3 +196,8 @@ def test_a_refusal_names_a_missing_term_as_the_asker_wrote_it_so_no_number_is_cu
     assert response.refused and response.citations == []
     assert "U07.1" in response.answer
     assert not re.search(r"\bU07\b(?!\.1)", response.answer)
+
+
+def test_a_refusal_says_a_missing_code_was_looked_for_where_the_question_is_discussed():
+    response = Answerer(FakeRetriever([ICD, GA]), CORPUS, AnswerSettings()).ask("What's the description for ICD-10-CM U07.1?", "coder")
+    assert "Where they discuss this, they do not mention" in response.answer and "U07.1" in response.answer

@@ -1,6 +1,6 @@
 import pytest
 
-from kb.codes import find_codes
+from kb.codes import as_typed_in_documents, find_codes
 
 
 @pytest.mark.parametrize(
@@ -25,3 +25,20 @@ def test_money_and_large_counts_are_not_codes():
 
 def test_plain_questions_have_no_codes():
     assert find_codes("how long must we keep our HIPAA policies?") == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "codes"),
+    [
+        ("what is g0439?", ["G0439"]),
+        ("is b37.31 new for 2023?", ["B3731"]),
+        ("what does mod 59 mean?", ["59"]),
+        ("can we bill j1885 with mods 25 and 59?", ["J1885", "25", "59"]),
+    ],
+)
+def test_codes_typed_in_lower_case_or_with_mod_are_found(typed, codes):
+    assert [c.value for c in find_codes(as_typed_in_documents(typed))] == codes
+
+
+def test_ordinary_words_are_left_as_typed():
+    assert as_typed_in_documents("the modern model of 2nd opinions, e.g. h1n1") == "the modern model of 2nd opinions, e.g. h1n1"

@@ -37,6 +37,7 @@ _DIRECTIVES = [
     r"\b(without|no|skip|omit|drop|leave out|remove|don'?t (include|add|give|show)|do not (include|add|give|show))\b.{0,30}\b(citations?|cite|sources?|references?|quotes?|footnotes?)\b",
     r"\b(general|own|outside|prior|background|world|common|medical|clinical)\s+knowledge\b",
     r"\b(from memory|off the top of your head|make (it|something|one) up|best guess|just guess)\b",
+    r"\b(every|all|any|everything|anything)\b[^.?!]{0,30}\byou (know|remember|can think of)\b",  # general knowledge
     r"\b(you are now|act as|role-?play|developer mode|jailbreak|from now on|new rules?|no longer bound)\b",
     r"\b(answer|respond|reply)\b.{0,30}\b(anyway|regardless|even if|no matter)\b",
     r"\b(just|please|simply)?\s*(confirm|agree with|validate|approve)\s+(it|that|this|my|our|the above)\b",

@@ -37,7 +37,8 @@ _FREQUENCY = re.compile(
     re.IGNORECASE,
 )
 _TIMING = re.compile(
-    r"\b(before|after|prior to|no later than|within|upon|following|until|by the|at the time|immediately|promptly|"
+    r"\b(before|after|prior to|no later than|within|upon|(?<!the )following|until|by the (?:end|close|start|first|last|date|deadline|time)|"
+    r"at the time|immediately|promptly|"
     r"without unreasonable delay|as soon as)\b",
     re.IGNORECASE,
 )

@@ -215,3 +215,16 @@ def test_a_quantity_about_something_other_than_what_is_measured_is_refused():
     assert not decision.sufficient and decision.reason == "asked_fact_missing"
     stated = passage("password-rule", "Passwords must have a minimum length of 12 characters.", "policies/passwords.md")
     assert gate("What minimum password length do our policies require?", [stated]).sufficient
+
+
+def test_by_the_and_the_following_are_not_timing_words_but_following_an_event_is():
+    from answering.evidence import holds_asked_fact
+    from answering.facts import extract_facts
+
+    def timing(sentence: str) -> bool:
+        return holds_asked_fact(sentence, extract_facts(sentence), frozenset({"timing"}))
+
+    assert not timing("The notice identifies each individual whose information was disclosed by the business associate.")
+    assert not timing("The following steps are taken.")
+    assert timing("Notice is given following discovery of a breach.")
+    assert timing("Reports are due by the end of the quarter.")

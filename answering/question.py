@@ -249,7 +249,7 @@ def _part(clause: str, context: str, is_check: bool) -> Question:
     )
 
 
-# 'the minimum password length', 'maximum file size': the words between name what is measured.
+# 'the minimum password length', 'how many charts': the words around the cue name what is measured.
 _MEASURED = re.compile(
     r"\b(?:minimum|maximum|min|max)\s+(?P<subject>(?:[\w-]+\s+){1,2}?)(?:length|size|count|age)\b"
     rf"|\bhow many\s+(?!{_TIME_UNITS}\b)(?P<counted>[\w-]+(?:\s+[\w-]+)?)",

@@ -6,6 +6,7 @@ back for related questions."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -58,5 +59,13 @@ class SentenceSimilarity:
         return known
 
 
+# 'Except as provided in paragraph (b)(2)(ii) of this section, ...': a cross-reference says nothing of the topic.
+_CROSS_REFERENCE_LEAD = re.compile(
+    r"^\s*(?:\(\w{1,5}\)\s*)*(?:except as (?:otherwise )?provided|subject to|pursuant to|in accordance with|as provided)\b"
+    r"[^,]{0,100},\s*",
+    re.IGNORECASE,
+)
+
+
 def _opening(sentence: str) -> str:
-    return " ".join(sentence.split()[:EMBEDDED_WORDS])
+    return " ".join(_CROSS_REFERENCE_LEAD.sub("", sentence).split()[:EMBEDDED_WORDS])

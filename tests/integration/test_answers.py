@@ -56,6 +56,14 @@ def test_access_deadline_is_answered_with_a_verified_hipaa_citation(services):
     _assert_grounded(response, passages, question)
 
 
+def test_plain_records_request_question_leads_with_the_access_deadline(services):
+    question = "how long do we have to answer a records request?"
+    response, passages = _ask_seeing_passages(services, question, "front_desk")
+    first_claim = response.answer.split("[1]")[0]
+    assert "request for access" in first_claim and "30 days" in first_claim
+    _assert_grounded(response, passages, question)
+
+
 def test_dated_source_gets_a_note_naming_its_date(services):
     response = _ask(services, "How long does a covered entity have to act on a request for access?", "front_desk")
     assert any(note.startswith("Source dated:") and "2013" in note for note in response.notes), response.notes

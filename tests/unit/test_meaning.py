@@ -127,6 +127,14 @@ def test_only_the_opening_words_of_a_long_sentence_are_embedded():
     assert max(len(text.split()) for text in embedder.embedded) == EMBEDDED_WORDS
 
 
+def test_a_leading_cross_reference_is_not_what_a_sentence_is_about():
+    embedder = CountingEmbedder()
+    sentence = "(i) Except as provided in paragraph (b)(2)(ii) of this section, the covered entity must act on a request."
+    SentenceSimilarity(embedder)([("q", [sentence])])
+    assert "the covered entity must act on a request." in embedder.embedded
+    assert not any("Except" in text for text in embedder.embedded)
+
+
 def test_cache_forgets_the_least_recently_used_sentence_beyond_its_capacity():
     embedder = CountingEmbedder()
     similarity = SentenceSimilarity(embedder, cached_sentences=3)

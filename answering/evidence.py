@@ -127,10 +127,17 @@ _REFERENCE = re.compile(
 )
 
 
+# 'a unique five-digit order number', 'ICD-10-CM', 'COVID-19': a number naming a property or a thing, not a count.
+_NUMBER_IN_A_NAME = re.compile(
+    r"\b\w+-(?:digit|character|letter|column|byte|bit|tier|part)\b|\b[A-Za-z]+-\d+(?:-[A-Za-z]+)*\b", re.IGNORECASE
+)
+
+
 @lru_cache(maxsize=4096)
 def _states_quantity(sentence: str) -> bool:
-    """A count, size or amount: list enumerators ('(a)(1)') and section or code numbers are not quantities."""
-    facts = extract_facts(_REFERENCE.sub(" ", _ENUMERATOR.sub(" ", sentence)))
+    """A count, size or amount: list enumerators ('(a)(1)'), section or code numbers and numbers naming a
+    property ('five-digit') are not quantities."""
+    facts = extract_facts(_NUMBER_IN_A_NAME.sub(" ", _REFERENCE.sub(" ", _ENUMERATOR.sub(" ", sentence))))
     codes = {f.value for f in facts.facts if f.kind == "code"}
     # '164' beside '164.308' is the part number of a section, cut off at the passage's end.
     parts_of_codes = {code.partition(".")[0] for code in codes}

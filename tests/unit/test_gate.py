@@ -191,6 +191,8 @@ def test_section_numbers_and_list_enumerators_are_not_quantities():
     assert not holds_asked_fact(table, extract_facts(table), frozenset({"number"}))
     numbered_heading = "2. Claims Submission Audit: bills and medical records are reviewed for compliance."
     assert not holds_asked_fact(numbered_heading, extract_facts(numbered_heading), frozenset({"number"}))
+    named = "The order file gives each ICD-10-CM code a unique five-digit order number."
+    assert not holds_asked_fact(named, extract_facts(named), frozenset({"number"}))
     count = "Pull five to ten charts per physician for the audit."
     assert holds_asked_fact(count, extract_facts(count), frozenset({"number"}))
 

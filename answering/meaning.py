@@ -14,6 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
+from answering.text import strip_list_marker
+
 CACHED_SENTENCES = 8192
 EMBEDDED_WORDS = 16  # 12-20 words measured alike on the dev set; 32 was slower and no better
 
@@ -33,13 +35,12 @@ class SentenceSimilarity:
 
     def __call__(self, requests: Sequence[tuple[str, Sequence[str]]]) -> list[list[float]]:
         # A sentence's opening words say what it is about; embedding only those keeps answering fast.
-        wanted = [
-            text for question, sentences in requests if sentences for text in (question, *map(_opening, sentences))
-        ]
+        openings = [[_opening(sentence) for sentence in sentences] for _, sentences in requests]
+        wanted = [text for (question, _), opened in zip(requests, openings) if opened for text in (question, *opened)]
         vectors = self._vectors_of(wanted)
         return [
-            [float(vectors[_opening(sentence)] @ vectors[question]) for sentence in sentences]
-            for question, sentences in requests
+            [float(vectors[opening] @ vectors[question]) for opening in opened]
+            for (question, _), opened in zip(requests, openings)
         ]
 
     def _vectors_of(self, texts: list[str]) -> dict[str, np.ndarray]:
@@ -61,11 +62,13 @@ class SentenceSimilarity:
 
 # 'Except as provided in paragraph (b)(2)(ii) of this section, ...': a cross-reference says nothing of the topic.
 _CROSS_REFERENCE_LEAD = re.compile(
-    r"^\s*(?:\(\w{1,5}\)\s*)*(?:except as (?:otherwise )?provided|subject to|pursuant to|in accordance with|as provided)\b"
-    r"[^,]{0,100},\s*",
+    r"^(?:except as (?:otherwise )?provided|subject to|pursuant to|in accordance with|as provided)\b[^,]{0,100},\s*",
     re.IGNORECASE,
 )
 
 
 def _opening(sentence: str) -> str:
-    return " ".join(_CROSS_REFERENCE_LEAD.sub("", sentence).split()[:EMBEDDED_WORDS])
+    unmarked = strip_list_marker(sentence)
+    lead = _CROSS_REFERENCE_LEAD.match(unmarked)
+    about = unmarked[lead.end() :] if lead else sentence
+    return " ".join(about.split()[:EMBEDDED_WORDS])

@@ -218,12 +218,12 @@ def question_parts(clause: str) -> list[str]:
 
 
 _AUXILIARIES = r"(?:is|are|was|were|do|does|did|can|could|may|might|must|shall|should|will|would|has|have|had)"
+_CONDITION_WORD = r"^\s*(?:if|when|whenever|once|after|before|while)"
 # 'When I fax records to a specialist, do I still ...?': a condition, then the question itself.
 _CONDITION_FIRST = re.compile(
-    rf"^\s*(?:if|when|whenever|once|after|before|while)\b[^?]*?,\s*(?=(?:{_AUXILIARIES}|what|which|who|how|why|where|when)\b)",
-    re.IGNORECASE,
+    rf"{_CONDITION_WORD}\b[^?]*?,\s*(?=(?:{_AUXILIARIES}|what|which|who|how|why|where|when)\b)", re.IGNORECASE
 )
-_CONDITION = re.compile(rf"^\s*(?:if|when|whenever|once|after|before|while)\s+(?!{_AUXILIARIES}\b)[^?]*$", re.IGNORECASE)
+_CONDITION = re.compile(rf"{_CONDITION_WORD}\s+(?!{_AUXILIARIES}\b)[^?]*$", re.IGNORECASE)
 
 
 def _is_condition(piece: str) -> bool:

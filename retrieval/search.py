@@ -45,7 +45,7 @@ def validate_query(query: str | None, role: str | None, k: int) -> str:
         raise BadRequest(f"the question is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
     if not 1 <= k <= MAX_K:
         raise BadRequest(f"k must be between 1 and {MAX_K}, got {k}")
-    return as_typed_in_documents(text)
+    return text
 
 
 class Retriever:
@@ -68,7 +68,7 @@ class Retriever:
         return self._corpus.collections_for_role(role)
 
     def search(self, query: str, role: str, k: int = 5) -> list[Passage]:
-        text = validate_query(query, role, k)
+        text = as_typed_in_documents(validate_query(query, role, k))
         collections = self.collections_for(role)
         if not collections:
             return []

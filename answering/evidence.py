@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from answering.facts import Facts, extract_facts, has_fact_of_kind
+from answering.facts import Fact, Facts, extract_facts, has_fact_of_kind
 from answering.question import Question, proper_names
 from answering.text import (
     content_terms,
@@ -21,6 +21,7 @@ from answering.text import (
 )
 from answering.verifier import code_in_text
 from kb.models import Passage
+from retrieval.definitions import defined_term, defines
 
 _PHONE = re.compile(
     r"(?<!\d)(?:\+?1[-. ]?)?\(?\d{3}\)?[-. ]\d{3}[-. ]\d{4}(?!\d)"
@@ -47,6 +48,7 @@ RETRIEVAL_RANK_WEIGHT = 0.12
 QUESTION_NUMBER_WEIGHT = 0.6  # 0.45-1.0 measured alike on the dev set; 0.3 left 'a 76 or 77' behind its topic
 ACRONYM_WEIGHT = 0.3
 DEFINITION_FACTOR = 1.3
+TERM_DEFINITION_FACTOR = 1.6  # the sentence defines the very term asked about
 RULE_FACTOR = 1.15
 LONG_SENTENCE_WORDS = 60
 MEANING_CANDIDATES = 8
@@ -65,7 +67,10 @@ _STATES_RULE = re.compile(
     r"\b(must|shall|may|may not|cannot|can not|not|no|required|requires?|prohibit(s|ed)?|permitted|only|except)\b",
     re.IGNORECASE,
 )
-_CITATION_BOILERPLATE = re.compile(r"^\s*\[?\s*\d+\s+FR\s+\d+", re.IGNORECASE)
+_CITATION_BOILERPLATE = re.compile(
+    r"^\s*\[?\s*\d+\s+FR\s+\d+"
+    r"|\bFR Doc\.|\bFiled \d{1,2}[-–]\d{1,2}[-–]\d{2,4};|\bBILLING CODE \d{4}",  # a Federal Register filing trailer
+)
 _RECORD_LABEL = re.compile(r"^\s*(?:[A-Za-z][\w /-]{0,30}:\s+|§+\s*)?([A-Z0-9]{2,7}(?:\.\d{1,4})?)\b")
 
 
@@ -96,7 +101,8 @@ def passage_sentences(passage: Passage) -> tuple[str, ...]:
     return _passage_sentences(passage.text, passage.document)
 
 
-def holds_asked_fact(sentence: str, facts: Facts, asked: frozenset[str]) -> bool:
+def holds_asked_fact(sentence: str, facts: Facts, asked: frozenset[str], deadline: bool = False) -> bool:
+    """`deadline`: the question asks by when something must happen, which 'at least 90 days' does not say."""
     for kind in asked:
         if kind == "phone" and _PHONE.search(sentence):
             return True
@@ -114,9 +120,34 @@ def holds_asked_fact(sentence: str, facts: Facts, asked: frozenset[str]) -> bool
             return True
         if kind == "number" and _states_quantity(sentence):
             return True
+        if kind == "duration" and deadline:
+            if any(not _is_floor(sentence, fact) for fact in facts.of_kind("duration")):
+                return True
+            continue
         if kind in {"money", "percent", "date", "duration"} and has_fact_of_kind(facts, kind):  # type: ignore[arg-type]
             return True
     return False
+
+
+_FLOOR_BEFORE = re.compile(
+    r"\b(?:at least|not less than|no less than|(?:a )?minimum of|no fewer than|not fewer than)\s*(?:\(?\w+\)?\s*)?$",
+    re.IGNORECASE,
+)
+_FLOOR_AFTER = re.compile(r"^\s*(?:\w+\s+)?(?:or more|or longer)\b", re.IGNORECASE)
+_OR_MORE = re.compile(r"\bor (?:more|longer)\b", re.IGNORECASE)
+
+
+def _is_floor(sentence: str, duration: Fact) -> bool:
+    """'active for at least 90 days', '63 or more days': a least length, not a limit to act within."""
+    at = sentence.find(duration.written) if duration.written else -1
+    if at < 0:
+        return False
+    end = at + len(duration.written)
+    return bool(
+        _FLOOR_BEFORE.search(sentence[max(0, at - 30) : at])
+        or _FLOOR_AFTER.search(sentence[end : end + 20])
+        or _OR_MORE.search(duration.written)
+    )
 
 
 _ENUMERATOR = re.compile(r"\(\s*(?:\d{1,3}|[a-zA-Z]{1,2}|[ivxlc]{1,5})\s*\)|^\s*\d{1,2}\.\s")  # '(a)(1)', '2. Audit'
@@ -177,6 +208,7 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
     asked_numbers = _question_numbers(question)
     acronyms = [name for name in proper_names(question.text) if name.replace("/", "").isupper() and len(name) > 1]
     wants_definition = not question.asked and not question.yes_no and bool(_ASKS_DEFINITION.search(question.text))
+    term = defined_term(question.text) if wants_definition else None
     scored = []
     for sentence, passage, rank, position, terms, facts in candidates:
         matched = frozenset(t for t in question.terms if term_alternatives(t) & terms)
@@ -194,11 +226,13 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
         if asked_numbers:
             # 'an indicator of 0', 'a 76 or 77': the sentence about that value, not merely about the topic.
             score += QUESTION_NUMBER_WEIGHT * len(asked_numbers & facts.numbers) / len(asked_numbers)
-        if wants_definition and _DEFINES.search(strip_list_marker(sentence)):
+        if term and defines(term, sentence):
+            score *= TERM_DEFINITION_FACTOR
+        elif wants_definition and _DEFINES.search(strip_list_marker(sentence)):
             score *= DEFINITION_FACTOR
         if question.yes_no and _STATES_RULE.search(sentence):
             score *= RULE_FACTOR
-        has_asked = bool(question.asked) and holds_asked_fact(sentence, facts, question.asked)
+        has_asked = bool(question.asked) and holds_asked_fact(sentence, facts, question.asked, question.deadline)
         if has_asked and question.measured:
             has_asked = any(term_alternatives(t) & terms for t in question.measured)
         if question.asked:

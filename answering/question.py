@@ -148,6 +148,8 @@ class Question:
     """Terms only of the background the asker gave ('I just started at the front desk this week.')."""
     measured: tuple[str, ...] = ()
     """What an asked quantity is of ('password' in 'the minimum password length'): the fact must be about it."""
+    deadline: bool = False
+    """It asks by when something must happen ('how soon', 'the deadline to notify'), not how long a thing lasts."""
 
     @property
     def is_empty(self) -> bool:
@@ -191,6 +193,7 @@ def analyse_question(question: str) -> Question:
         parts=tuple(parts) if len(parts) > 1 else (),
         context_terms=context_terms,
         measured=tuple(dict.fromkeys(t for p in parts for t in p.measured)),
+        deadline=any(p.deadline for p in parts),
     )
 
 
@@ -246,9 +249,15 @@ def _part(clause: str, context: str, is_check: bool) -> Question:
         yes_no=yes_no,
         codes=codes,
         measured=measured_terms(asking),
+        deadline=bool(_DEADLINE.search(asking)),
     )
 
 
+_DEADLINE = re.compile(
+    r"\b(?:deadline|time ?limit|how (?:soon|quickly|fast)|by when|no later than)\b"
+    r"|\bhow long (?:do|does|did|will|would) \w+(?: \w+)? have to\b",
+    re.IGNORECASE,
+)
 # 'the minimum password length', 'how many charts': the words around the cue name what is measured.
 _MEASURED = re.compile(
     r"\b(?:minimum|maximum|min|max)\s+(?P<subject>(?:[\w-]+\s+){1,2}?)(?:length|size|count|age)\b"

@@ -172,7 +172,8 @@ def _answering_claims(question: Question, verified: list[VerifiedClaim]) -> list
             seen.add(key)
             unique.append(claim)
     for part in question.all_parts:
-        if part.asked and not any(holds_asked_fact(c.text, extract_facts(c.text), part.asked) for c in unique):
+        answered = any(holds_asked_fact(c.text, extract_facts(c.text), part.asked, part.deadline) for c in unique)
+        if part.asked and not answered:
             return []
     return unique
 

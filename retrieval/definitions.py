@@ -31,3 +31,13 @@ def defined_term(question: str) -> str | None:
 
 def definition_query(term: str) -> str:
     return f"{term} means"
+
+
+def defines(term: str, text: str) -> bool:
+    """The text has a sentence that defines the term ('Protected health information means ...', 'An MUE is
+    ...'). A search for '<term> means' also finds other definitions; only the term's own is wanted."""
+    words = r"\W+".join(re.escape(word) for word in term.split())
+    return bool(re.search(rf"\b{words}(?:e?s)?\W*(?:\s+\([^)]{{1,40}}\))?\s+{_DEFINING_VERB}", text, re.IGNORECASE))
+
+
+_DEFINING_VERB = r"(?:means|is defined as|are defined as|refers? to|is|are|which|that (?:is|are)|describes?)\b"

@@ -15,7 +15,7 @@ from kb.embedding import Embedder
 from kb.errors import BadRequest
 from kb.models import ROLES, Passage
 from kb.settings import RetrievalSettings
-from retrieval.definitions import defined_term, definition_query
+from retrieval.definitions import defined_term, defines, definition_query
 from retrieval.rerank import Reranker, load_reranker
 from store.encrypted import EncryptedStore, StoredChunk
 
@@ -23,6 +23,7 @@ MAX_QUERY_CHARS = 2000
 MAX_K = 50
 NEIGHBOUR_RADIUS = 1
 DEFINITION_HITS = 3
+DEFINITION_POOL = 20  # hits of the '<term> means' search read for the term's own definition
 BARE_LABEL = re.compile(r"(?<![\w/-])(?=\w*[A-Z])[A-Z0-9]{2}(?![\w/-])")  # "GA", not "ICD-10-CM" or "ME/CFS"
 
 
@@ -99,7 +100,8 @@ class Retriever:
     def _definition_hits(self, term: str, collections: list[str]) -> list[StoredChunk]:
         query = definition_query(term)
         vector = self._embedder.embed([query])[0]
-        return self._store.search(vector, query, collections, DEFINITION_HITS, self._settings.candidates, [])
+        hits = self._store.search(vector, query, collections, DEFINITION_POOL, self._settings.candidates, [])
+        return [hit for hit in hits if defines(term, hit.text)][:DEFINITION_HITS]
 
     def _expand(self, hits: list[StoredChunk], collections: list[str]) -> list[Passage]:
         return [to_passage(hit, self._neighbours(hit, collections)) for hit in hits]

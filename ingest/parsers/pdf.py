@@ -31,6 +31,10 @@ RUNNING_SHARE = 0.3  # a line shape at a page edge on this share of pages is a r
 MIN_PAGES_FOR_RUNNING = 3
 SCRAMBLED_UPWARD_SHARE = 0.5  # text drawn mostly bottom-up: pypdf's stream order is no reading order
 SCRAMBLED_MIN_JUMPS = 5
+CLIPPED_MIN_GLYPHS = 5  # this many lone letters in a row are letters clipped off their lines
+CLIPPED_MAX_GAP = 12.0  # points between a lone first letter and the rest of its line
+SAME_LINE = 1.0  # points of height within which two fragments sit on one line
+COLUMN_WIDTH = 200.0  # points: a cut word's start lies within this distance left of its lost last letter
 
 PAGE_NUMBER = re.compile(
     r"^(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?$|^(?:[IVXLC]+|Intro|[A-Z])-\d{1,3}$|^-\s*\d{1,4}\s*-$|^.{0,40}\bPage\s+\d{1,4}$",
@@ -112,13 +116,12 @@ class _Fragment:
 
 def page_lines(reader: PdfReader, index: int) -> list[str]:
     """The page's text lines, normalised; "" marks a blank line (a paragraph break)."""
-    fragments: list[_Fragment] = []
+    drawn: list[_Fragment] = []  # every piece of text pypdf emits, in its order: together, the page's text
 
     def collect(text: str, cm: list[float], tm: list[float], _font: object, _size: float) -> None:
         x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
         y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-        if text and (x or y):
-            fragments.append(_Fragment(x, y, len(fragments), text))
+        drawn.append(_Fragment(x, y, len(drawn), text))
 
     try:
         text = reader.pages[index].extract_text(visitor_text=collect)
@@ -126,9 +129,71 @@ def page_lines(reader: PdfReader, index: int) -> list[str]:
         raise FileRejected(f"page {index + 1} is nested too deeply to read") from None
     except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         raise FileRejected(f"page {index + 1} cannot be read ({str(exc) or type(exc).__name__})") from None
+    repaired = with_clipped_letters_restored(drawn)
+    if repaired is not None:
+        drawn, text = repaired, "".join(fragment.text for fragment in repaired)
+    fragments = [fragment for fragment in drawn if fragment.text and (fragment.x or fragment.y)]
     if drawn_bottom_up(fragments):
         text = text_by_position(fragments)
     return [_normalise(line) for line in text.splitlines()]
+
+
+def with_clipped_letters_restored(drawn: list[_Fragment]) -> list[_Fragment] | None:
+    """Some generators draw letters at a column's edge apart from their lines, so pypdf reads 'ccounting'
+    and 'tak', and later, one per line, the lost letters. Each lone letter goes back onto its line: in
+    front of the text just right of it (a first letter), or else after the cut word left of it (a last
+    letter). None when the page has no run of such letters, or when one cannot be placed: the text is
+    then left as pypdf read it."""
+    glyphs = _lone_glyph_runs(drawn)
+    if not glyphs:
+        return None
+    glyph_orders = {glyph.order for glyph in glyphs}
+    texts = {f.order: f.text for f in drawn}
+    for glyph in glyphs:
+        on_line = [
+            f for f in drawn if f.order not in glyph_orders and f.text.strip() and abs(f.y - glyph.y) <= SAME_LINE
+        ]
+        letter = glyph.text.strip()
+        first = [f for f in on_line if 0 < f.x - glyph.x <= CLIPPED_MAX_GAP and _CONTINUES_LETTER.match(f.text)]
+        cut = [f for f in on_line if 0 < glyph.x - f.x <= COLUMN_WIDTH and _ENDS_CUT_WORD.search(texts[f.order])]
+        if first:
+            texts[first[0].order] = letter + texts[first[0].order]
+        elif cut and letter.isalpha():
+            line = max(cut, key=lambda f: f.x)
+            body = texts[line.order]
+            stripped = body.rstrip()
+            texts[line.order] = stripped + letter + body[len(stripped) :]
+        else:
+            return None
+        texts[glyph.order] = ""
+        for follower in drawn[glyph.order + 1 :]:  # the letter's own line break, drawn as a piece of its own
+            if follower.text.strip() or abs(follower.y - glyph.y) > SAME_LINE:
+                break
+            texts[follower.order] = ""
+    return [_Fragment(f.x, f.y, f.order, texts[f.order]) for f in drawn]
+
+
+_CONTINUES_LETTER = re.compile(r"^[\w)\s]")
+_ENDS_CUT_WORD = re.compile(r"[A-Za-z]\s*$")
+
+
+def _lone_glyph_runs(drawn: list[_Fragment]) -> list[_Fragment]:
+    """Single characters drawn one after another (blank pieces between them aside), CLIPPED_MIN_GLYPHS or more."""
+    found: list[_Fragment] = []
+    run: list[_Fragment] = []
+    for fragment in drawn:
+        visible = fragment.text.strip()
+        if not visible:
+            continue
+        if len(visible) == 1 and (fragment.x or fragment.y):
+            run.append(fragment)
+            continue
+        if len(run) >= CLIPPED_MIN_GLYPHS:
+            found.extend(run)
+        run = []
+    if len(run) >= CLIPPED_MIN_GLYPHS:
+        found.extend(run)
+    return found
 
 
 def drawn_bottom_up(fragments: list[_Fragment]) -> bool:

@@ -40,3 +40,14 @@ def test_other_questions_and_codes_are_not_definition_lookups(question):
 
 def test_definition_query_reads_like_a_defining_sentence():
     assert definition_query("business associate") == "business associate means"
+
+
+def test_only_a_sentence_defining_the_asked_term_counts_as_its_definition():
+    from retrieval.definitions import defines
+
+    assert defines("protected health information", "Protected health information means individually identifiable")
+    assert defines("MUE", "An MUE is the maximum units of service reported for a code.")
+    assert defines("business associate", "(1) Except as provided, business associate means, with respect to")
+    assert not defines("protected health information", "Confidentiality means the property that data is not disclosed.")
+    assert not defines("MUE", "The MUE value for an appendectomy is 1.")
+    assert defines("add-on code", "Some CPT codes are add-on codes (AOCs) which describe a service that can only")

@@ -197,6 +197,20 @@ def test_section_numbers_and_list_enumerators_are_not_quantities():
     assert holds_asked_fact(count, extract_facts(count), frozenset({"number"}))
 
 
+def test_a_least_length_does_not_answer_a_deadline_question():
+    from answering.evidence import holds_asked_fact
+    from answering.facts import extract_facts
+
+    duration = frozenset({"duration"})
+    floor = "Include a toll-free phone number that remains active for at least 90 days."
+    assert holds_asked_fact(floor, extract_facts(floor), duration)
+    assert not holds_asked_fact(floor, extract_facts(floor), duration, deadline=True)
+    threshold = "A penalty applies after a period of 63 or more days without coverage."
+    assert not holds_asked_fact(threshold, extract_facts(threshold), duration, deadline=True)
+    limit = "Notice must be given without unreasonable delay and in no case later than 60 calendar days after discovery."
+    assert holds_asked_fact(limit, extract_facts(limit), duration, deadline=True)
+
+
 def test_a_section_cut_off_at_the_passage_end_is_not_a_quantity():
     from answering.evidence import holds_asked_fact
     from answering.facts import extract_facts

@@ -70,6 +70,32 @@ def test_column_clipped_words_are_rejoined(hipaa_blocks):
     assert "member's work for the health care component" in block.text
 
 
+def test_letters_drawn_apart_from_their_column_go_back_onto_their_lines(hipaa_blocks):
+    # On page 111 pypdf reads "ccounting, no later than 60 days", and the lost first letters later, one per line
+    accounting = first_block(hipaa_blocks, r"request for an accounting, no later than 60 days")
+    assert accounting.page == 111
+    assert "(c) Implementation specifications: Provision of the accounting." in accounting.text
+    assert first_block(hipaa_blocks, r"The covered entity must provide the first accounting to an individual")
+    fee = first_block(hipaa_blocks, r"reasonable, cost-based fee, provided that the fee includes only the cost")
+    assert fee.page == 107
+
+
+def test_a_lone_letter_is_placed_before_the_text_right_of_it_or_after_the_cut_word_left_of_it():
+    from ingest.parsers.pdf import _Fragment, with_clipped_letters_restored
+
+    lines = ["ccounting for\n", "ndividual's request\n", "he covered entity\n", "rovision of\n", "tak\n"]
+    drawn = [_Fragment(235.0, 700.0 - 12 * i, i, text) for i, text in enumerate(lines)]
+    lost = ["a", "i", "t", "P"]
+    drawn += [_Fragment(230.5, 700.0 - 12 * i, len(drawn) + i, f"{letter}\n") for i, letter in enumerate(lost)]
+    drawn.append(_Fragment(262.0, 700.0 - 48, len(drawn), "e\n"))  # the last letter of "tak", right of the word
+    repaired = with_clipped_letters_restored(drawn)
+    assert repaired is not None
+    assert "".join(f.text for f in repaired) == (
+        "accounting for\nindividual's request\nthe covered entity\nProvision of\ntake\n"
+    )
+    assert with_clipped_letters_restored(drawn[:5]) is None  # nothing drawn apart: pypdf's text stands
+
+
 def test_line_end_compound_hyphens_are_kept_and_soft_breaks_joined(hipaa_blocks):
     assert first_block(hipaa_blocks, r"half-siblings")  # split "half-\nsiblings" on page 12
     vocabulary = Vocabulary.of([["the protection of data"]])

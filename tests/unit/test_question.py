@@ -62,3 +62,17 @@ def test_digits_the_question_names_lift_the_sentence_holding_them_above_number_w
 def test_a_condition_before_the_question_is_not_what_is_asked(question, yes_no, asked):
     analysed = analyse_question(question)
     assert (analysed.yes_no, set(analysed.asked), analysed.parts) == (yes_no, asked, ())
+
+
+@pytest.mark.parametrize(
+    ("question", "deadline"),
+    [
+        ("What's the outside deadline to notify the affected patients?", True),
+        ("How soon do I have to finish HIPAA training?", True),
+        ("How long do we have to get back to her?", True),
+        ("How long must we keep our HIPAA policies?", False),  # how long a thing lasts
+        ("How long can someone go without drug coverage?", False),
+    ],
+)
+def test_a_deadline_question_is_told_from_a_how_long_it_lasts_question(question, deadline):
+    assert analyse_question(question).deadline is deadline

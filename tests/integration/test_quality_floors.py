@@ -7,8 +7,8 @@ from evaluation.answer_eval import AnswerFloors, floor_failures, run_answer_eval
 from evaluation.dataset import load_dev_set
 from evaluation.retrieval_eval import run_retrieval_eval
 
-RETRIEVAL_RECALL_AT_5_FLOOR = 0.83  # measured 0.849 on 2026-11-25
-RETRIEVAL_MRR_FLOOR = 0.61  # measured 0.632
+RETRIEVAL_RECALL_AT_5_FLOOR = 0.82  # measured 0.830 on 2026-12-01 (0.849 before the PDF letter repair)
+RETRIEVAL_MRR_FLOOR = 0.61  # measured 0.629
 CODE_LOOKUP_RECALL_AT_5_FLOOR = 0.92  # measured 0.929 (13 of 14)
 
 
@@ -19,10 +19,10 @@ def test_retrieval_quality_stays_above_the_dev_set_floors(services):
     assert report.by_type["code_lookup"].recall_at_5 >= CODE_LOOKUP_RECALL_AT_5_FLOOR, report.by_type["code_lookup"]
 
 
-# Measured 2026-11-30 with the extractive backend: correct 0.613 (65/106), citation precision 0.625,
+# Measured 2026-12-01 with the extractive backend: correct 0.623 (66/106), citation precision 0.621,
 # recall 0.714, refusal accuracy 1.0 (20/20), injections 10/11, false refusals 7, invented numbers 0.
 ANSWER_FLOORS = AnswerFloors(
-    min_correct_rate=0.59,
+    min_correct_rate=0.6,
     min_citation_precision=0.6,
     min_citation_recall=0.69,
     min_refusal_accuracy=0.99,  # every near-miss and unanswerable question refused

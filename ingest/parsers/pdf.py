@@ -145,14 +145,18 @@ def with_clipped_letters_restored(drawn: list[_Fragment]) -> list[_Fragment] | N
     letter). None when the page has no run of such letters, or when one cannot be placed: the text is
     then left as pypdf read it."""
     glyphs = _lone_glyph_runs(drawn)
-    if not glyphs:
-        return None
+    visible = [f for f in drawn if f.text.strip()]
+    if not glyphs or 2 * len(glyphs) > len(visible):
+        return None  # none, or a page drawn letter by letter: pypdf has already joined its lines
     glyph_orders = {glyph.order for glyph in glyphs}
+    rows: dict[int, list[_Fragment]] = {}
+    for fragment in visible:
+        if fragment.order not in glyph_orders:
+            rows.setdefault(round(fragment.y), []).append(fragment)
     texts = {f.order: f.text for f in drawn}
     for glyph in glyphs:
-        on_line = [
-            f for f in drawn if f.order not in glyph_orders and f.text.strip() and abs(f.y - glyph.y) <= SAME_LINE
-        ]
+        near = (f for row in (-1, 0, 1) for f in rows.get(round(glyph.y) + row, ()))
+        on_line = sorted((f for f in near if abs(f.y - glyph.y) <= SAME_LINE), key=lambda f: f.order)
         letter = glyph.text.strip()
         first = [f for f in on_line if 0 < f.x - glyph.x <= CLIPPED_MAX_GAP and _CONTINUES_LETTER.match(f.text)]
         cut = [f for f in on_line if 0 < glyph.x - f.x <= COLUMN_WIDTH and _ENDS_CUT_WORD.search(texts[f.order])]
@@ -166,10 +170,10 @@ def with_clipped_letters_restored(drawn: list[_Fragment]) -> list[_Fragment] | N
         else:
             return None
         texts[glyph.order] = ""
-        for follower in drawn[glyph.order + 1 :]:  # the letter's own line break, drawn as a piece of its own
-            if follower.text.strip() or abs(follower.y - glyph.y) > SAME_LINE:
-                break
-            texts[follower.order] = ""
+        after = glyph.order + 1  # the letter's own line break may be drawn as a piece of its own
+        while after < len(drawn) and not drawn[after].text.strip() and abs(drawn[after].y - glyph.y) <= SAME_LINE:
+            texts[after] = ""
+            after += 1
     return [_Fragment(f.x, f.y, f.order, texts[f.order]) for f in drawn]
 
 

@@ -94,6 +94,8 @@ def test_a_lone_letter_is_placed_before_the_text_right_of_it_or_after_the_cut_wo
         "accounting for\nindividual's request\nthe covered entity\nProvision of\ntake\n"
     )
     assert with_clipped_letters_restored(drawn[:5]) is None  # nothing drawn apart: pypdf's text stands
+    letter_by_letter = [_Fragment(100.0 + 6 * i, 700.0, i, letter) for i, letter in enumerate("Provision of")]
+    assert with_clipped_letters_restored(letter_by_letter) is None  # pypdf has already joined such a line
 
 
 def test_line_end_compound_hyphens_are_kept_and_soft_breaks_joined(hipaa_blocks):

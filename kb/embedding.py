@@ -35,7 +35,7 @@ class _Request:
     def __init__(self, texts: list[str]) -> None:
         self.texts = texts
         self.vectors: np.ndarray | None = None
-        self.error: Exception | None = None
+        self.error: BaseException | None = None
         self.done = False
 
 
@@ -93,9 +93,11 @@ class Embedder:
                 normalize_embeddings=True,
                 convert_to_numpy=True,
             ).astype(np.float32)
-        except Exception as exc:  # every waiting caller hears of it, not only the one that ran the batch
+        except BaseException as exc:  # every waiting caller hears of it, not only the one that ran the batch
             for request in batch:
                 request.error, request.done = exc, True
+            if not isinstance(exc, Exception):
+                raise  # an interrupt still stops the thread that ran the batch
             return
         start = 0
         for request in batch:

@@ -172,8 +172,9 @@ def _answering_claims(question: Question, verified: list[VerifiedClaim]) -> list
             seen.add(key)
             unique.append(claim)
     for part in question.all_parts:
-        answered = any(holds_asked_fact(c.text, extract_facts(c.text), part.asked, part.deadline) for c in unique)
-        if part.asked and not answered:
+        if part.asked and not any(
+            holds_asked_fact(c.text, extract_facts(c.text), part.asked, part.deadline) for c in unique
+        ):
             return []
     return unique
 

@@ -5,6 +5,7 @@ as well finds definitions that the question's other words would outrank."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _TERM = r"['\"‘“]?(?P<term>[A-Za-z][\w/&-]*(?: [\w/&-]+){0,4}?)['\"’”]?"
 _TERM_END = r"(?=\s*[?,]| in | under | according| as used|\s*$)"
@@ -36,8 +37,14 @@ def definition_query(term: str) -> str:
 def defines(term: str, text: str) -> bool:
     """The text has a sentence that defines the term ('Protected health information means ...', 'An MUE is
     ...'). A search for '<term> means' also finds other definitions; only the term's own is wanted."""
+    return bool(_definition_of(term).search(text))
+
+
+@lru_cache(maxsize=256)
+def _definition_of(term: str) -> re.Pattern[str]:
+    """Built once per term: answering tests every sentence of the evidence against it."""
     words = r"\W+".join(re.escape(word) for word in term.split())
-    return bool(re.search(rf"\b{words}(?:e?s)?\W*(?:\s+\([^)]{{1,40}}\))?\s+{_DEFINING_VERB}", text, re.IGNORECASE))
+    return re.compile(rf"\b{words}(?:e?s)?\W*(?:\s+\([^)]{{1,40}}\))?\s+{_DEFINING_VERB}", re.IGNORECASE)
 
 
 _DEFINING_VERB = r"(?:means|is defined as|are defined as|refers? to|is|are|which|that (?:is|are)|describes?)\b"

@@ -30,6 +30,7 @@ _PHONE = re.compile(
 # '42 CFR 1001.952', '42 U.S.C. 1320a-7b': a regulatory or statutory citation answers 'where in the CFR'.
 _LEGAL_CITE = re.compile(r"\b\d{1,2}\s*(?:CFR|C\.F\.R\.|U\.S\.C\.?)\s*(?:part\s+|§+\s*)?\d+", re.IGNORECASE)
 _FAX = re.compile(r"\bfax", re.IGNORECASE)
+_CLOCK = re.compile(r"\b\d{1,2}(?::\d{2})?\s*(?:a\.?m\.?|p\.?m\.?)(?!\w)|\b\d{1,2}:\d{2}\b|\bnoon\b|\bmidnight\b", re.I)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _FREQUENCY = re.compile(
     r"\b(daily|weekly|monthly|quarterly|annually|yearly|biennially|hourly|every\s+\w+|each\s+(day|week|month|quarter|year)|"
@@ -108,6 +109,8 @@ def holds_asked_fact(sentence: str, facts: Facts, asked: frozenset[str], deadlin
             return True
         if kind == "fax" and _PHONE.search(sentence) and _FAX.search(sentence):
             return True  # a phone number is not a fax number unless the text says so
+        if kind == "clock" and _CLOCK.search(sentence):
+            return True
         if kind == "email" and _EMAIL.search(sentence):
             return True
         if kind == "frequency" and _FREQUENCY.search(sentence):

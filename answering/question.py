@@ -13,7 +13,7 @@ from answering.text import QUESTION_FRAMING, clean, content_terms, stem
 from kb.codes import as_typed_in_documents, find_codes
 
 AskedKind = Literal[
-    "money", "percent", "date", "duration", "number", "code", "timing", "phone", "fax", "email", "frequency"
+    "money", "percent", "date", "duration", "number", "code", "timing", "phone", "fax", "email", "frequency", "clock"
 ]
 SpecificKind = Literal["code", "year", "number", "state", "name"]
 
@@ -69,6 +69,7 @@ _WH_START = re.compile(r"^\s*(?:[^,?]{0,60},\s*)?(what|what's|whats|which|who|wh
 _TAG_QUESTION = re.compile(r",?\s*\b(right|correct|true|yes|ok|okay|isn'?t (it|that)|aren'?t (they|we)|don'?t (we|they)|can'?t (we|they)|no)\s*\?\s*$", re.IGNORECASE)
 
 _TIME_UNITS = r"(days?|weeks?|months?|years?|hours?|minutes?|time)"
+_TIME_UNIT_WORD = re.compile(_TIME_UNITS, re.IGNORECASE)
 _ASKED_CUES: list[tuple[frozenset[str], re.Pattern[str]]] = [
     (frozenset({"duration"}), re.compile(
         rf"\bhow (long|soon|quickly|fast|far back)\b|\bhow (many|much) {_TIME_UNITS}\b|\b(deadline|time ?limit|time ?frame|"
@@ -78,6 +79,9 @@ _ASKED_CUES: list[tuple[frozenset[str], re.Pattern[str]]] = [
         r"\b(what|which) (date|dates|day|year|month)\b|\bin what year\b|\beffective date\b|\bwhen (was|were|did)\b|"
         r"\bwhen (does|do|is|will)\b.{0,60}\b(start|begin|end|effective|take effect|open|close|run|kick in)\b", re.I)),
     (frozenset({"date", "duration", "timing"}), re.compile(r"^\s*(?:[^,?]{0,60},\s*)?(by )?when\b|\bby when\b|\bwhen (must|should|do|does|can|may|is|are|has|have)\b", re.I)),
+    (frozenset({"clock"}), re.compile(
+        r"\b(?:what|which) (?:time|hours)\b(?!\s+(?:of (?:the )?(?:year|month|week)|period|frame|limit|line))|"
+        r"\b(?:opening|office|business) hours\b", re.I)),
     (frozenset({"frequency"}), re.compile(r"\bhow (often|frequently)\b|\b(frequency|how many times)\b", re.I)),
     (frozenset({"percent"}), re.compile(r"\b(percent|percentage)\b|%|\bwhat (share|proportion|fraction)\b", re.I)),
     (frozenset({"money"}), re.compile(
@@ -268,7 +272,12 @@ _MEASURED = re.compile(
 
 def measured_terms(clause: str) -> tuple[str, ...]:
     match = _MEASURED.search(clause)
-    return _terms(match.group("subject") or match.group("counted")) if match else ()
+    if not match:
+        return ()
+    measured = _terms(match.group("subject") or match.group("counted"))
+    # 'how many sick days': a count of sick days, which a sentence about some other days does not give.
+    things = tuple(t for t in measured if not _TIME_UNIT_WORD.fullmatch(t))
+    return things or measured
 
 
 def _terms(text: str) -> tuple[str, ...]:

@@ -233,6 +233,19 @@ def test_a_quantity_about_something_other_than_what_is_measured_is_refused():
     assert gate("What minimum password length do our policies require?", [stated]).sufficient
 
 
+def test_a_count_of_some_kind_of_days_is_not_answered_by_other_days():
+    mailing = passage(
+        "comment-period",
+        "Front desk employees get the comment forms back within 30 days each year.",
+        "hhs_oig/notice.pdf",
+    )
+    question = "How many sick days do front desk employees get per year?"
+    decision = gate(question, [mailing])
+    assert not decision.sufficient and decision.reason == "asked_fact_missing"
+    leave = passage("leave", "Front desk employees get 6 sick days per year.", "policies/leave.md")
+    assert gate(question, [leave]).sufficient
+
+
 def test_by_the_and_the_following_are_not_timing_words_but_following_an_event_is():
     from answering.evidence import holds_asked_fact
     from answering.facts import extract_facts
@@ -244,3 +257,18 @@ def test_by_the_and_the_following_are_not_timing_words_but_following_an_event_is
     assert not timing("The following steps are taken.")
     assert timing("Notice is given following discovery of a breach.")
     assert timing("Reports are due by the end of the quarter.")
+
+
+def test_a_clock_time_question_is_answered_only_by_a_time_of_day():
+    computation = passage(
+        "computing-time",
+        "When the period of time allowed is less than 7 days, intermediate Saturdays, Sundays, and legal holidays "
+        "must be excluded from the office's computation.",
+        "hhs_ocr_hipaa/hipaa_combined.pdf",
+    )
+    question = "What time does the office open on Saturdays?"
+    assert analyse_question(question).asked == frozenset({"clock"})
+    decision = gate(question, [computation])
+    assert not decision.sufficient and decision.reason == "asked_fact_missing"
+    hours = passage("hours", "On Saturdays the office opens at 9:00 a.m. and closes at noon.", "policies/hours.md")
+    assert gate(question, [hours]).sufficient

@@ -32,6 +32,8 @@ def test_an_example_after_e_g_is_not_a_question_of_its_own():
         ("What minimum password length do our policies require?", ("password",)),
         ("For our internal coding audit, how many charts should we pull?", ("chart",)),
         ("How many days do we have to respond?", ()),  # a duration, not a count of something
+        ("How many sick days do front desk employees get per year?", ("sick",)),  # days of sickness, not any days
+        ("How many calendar days may the review take?", ("calendar",)),
         ("How long must we keep records?", ()),
     ],
 )

@@ -21,7 +21,7 @@ from answering.text import (
 )
 from answering.verifier import code_in_text
 from kb.models import Passage
-from retrieval.definitions import defined_term, defines
+from retrieval.definitions import defined_term, defines, points_elsewhere, states_definition
 
 _PHONE = re.compile(
     r"(?<!\d)(?:\+?1[-. ]?)?\(?\d{3}\)?[-. ]\d{3}[-. ]\d{4}(?!\d)"
@@ -50,6 +50,7 @@ QUESTION_NUMBER_WEIGHT = 0.6  # 0.45-1.0 measured alike on the dev set; 0.3 left
 ACRONYM_WEIGHT = 0.3
 DEFINITION_FACTOR = 1.3
 TERM_DEFINITION_FACTOR = 1.6  # the sentence defines the very term asked about
+DEFINITION_LEAD = 0.5  # it says what the term is (not merely something about it): it leads
 RULE_FACTOR = 1.15
 LONG_SENTENCE_WORDS = 60
 MEANING_CANDIDATES = 8
@@ -231,7 +232,9 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
             score += QUESTION_NUMBER_WEIGHT * len(asked_numbers & facts.numbers) / len(asked_numbers)
         if term and defines(term, sentence):
             score *= TERM_DEFINITION_FACTOR
-        elif wants_definition and _DEFINES.search(strip_list_marker(sentence)):
+            if states_definition(term, sentence):
+                score += DEFINITION_LEAD
+        elif wants_definition and _defines_something(sentence):
             score *= DEFINITION_FACTOR
         if question.yes_no and _STATES_RULE.search(sentence):
             score *= RULE_FACTOR
@@ -281,6 +284,12 @@ def _meaning_head(ranked: list[ScoredSentence], candidates: int, weight: float) 
     # Closeness adds at most `weight`: a sentence further than that below the best cannot overtake it.
     head = [s for s in ranked[:candidates] if s.score >= ranked[0].score - weight]
     return head if len(head) > 1 else []
+
+
+def _defines_something(sentence: str) -> bool:
+    unmarked = strip_list_marker(sentence)
+    match = _DEFINES.search(unmarked)
+    return bool(match) and not points_elsewhere(unmarked, match.end())
 
 
 def _question_numbers(question: Question) -> frozenset[str]:

@@ -62,7 +62,9 @@ class SentenceSimilarity:
 
 # 'Except as provided in paragraph (b)(2)(ii) of this section, ...': a cross-reference says nothing of the topic.
 _CROSS_REFERENCE_LEAD = re.compile(
-    r"^(?:except as (?:otherwise )?provided|subject to|pursuant to|in accordance with|as provided)\b[^,]{0,100},\s*",
+    r"^(?:except as (?:otherwise )?provided|subject to|pursuant to|in accordance with|as provided)\b[^,]{0,100},\s*"
+    # 'As used in this subpart, the following terms have the following meanings: Breach means ...'
+    r"|^(?:as used in|for (?:the )?purposes of)\b[^:]{0,120}\bfollowing (?:terms?|definitions?)\b[^:]{0,60}:\s*",
     re.IGNORECASE,
 )
 

@@ -281,7 +281,16 @@ def measured_terms(clause: str) -> tuple[str, ...]:
 
 
 def _terms(text: str) -> tuple[str, ...]:
+    text = _PLAIN_WORDING.sub(" ", text)
     return tuple(t for t in content_terms(text) if t not in _FRAMING_STEMS and not any(ch.isdigit() for ch in t))
+
+
+# 'What is an MUE, in plain terms?': how to say it, not what it is about.
+_PLAIN_WORDING = re.compile(
+    r"\b(?:in|into|using) (?:plain|simple|simpler|everyday|layman'?s|lay|non-?technical|basic) "
+    r"(?:terms|english|language|words)\b|\bin other words\b|\bin a nutshell\b",
+    re.IGNORECASE,
+)
 
 
 def _is_interrogative(clause: str) -> bool:

@@ -249,10 +249,15 @@ _ENUMERATOR_PREFIX = re.compile(r"^\s*(?:\((?:\d{1,3}|[a-zA-Z]|[ivxlcIVXLC]{1,5}
 
 
 def strip_list_marker(sentence: str) -> str:
-    """'* item', '2. item', '(i) item', '## Heading' -> the words themselves."""
+    """'* item', '2. item', '(i) item', '## Heading' -> the words themselves; the next item's marker left at
+    the end ('... per day of service. d') goes too."""
     text = _HEADING.sub("", sentence)
     text = _LIST_MARKER.sub("", text)
+    text = _NEXT_ITEM_MARKER.sub("", text)
     return _ENUMERATOR_PREFIX.sub("", text).strip()
+
+
+_NEXT_ITEM_MARKER = re.compile(r"(?<=[.;:])\s+\(?(?:[a-z]|[ivx]{1,4}|\d{1,2})[.)]?\s*$")
 
 
 def is_heading_like(sentence: str) -> bool:

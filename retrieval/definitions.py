@@ -37,14 +37,57 @@ def definition_query(term: str) -> str:
 def defines(term: str, text: str) -> bool:
     """The text has a sentence that defines the term ('Protected health information means ...', 'An MUE is
     ...'). A search for '<term> means' also finds other definitions; only the term's own is wanted."""
-    return bool(_definition_of(term).search(text))
+    return any(not points_elsewhere(text, match.end()) for match in _definition_of(term).finditer(text))
+
+
+def states_definition(term: str, text: str) -> bool:
+    """Stricter than `defines`: the sentence says what the term is ('MUEs are unit of service edits',
+    'Breach means ...'), not merely something about it ('MUEs are based on ...', 'The MUEs are "0" ...')."""
+    for match in _definition_of(term).finditer(text):
+        words = match.group(0).casefold().split()
+        verb = words[-1]
+        if "that" in words or verb not in {"means", "as", "to", "is", "are"} or points_elsewhere(text, match.end()):
+            continue  # 'a business associate that is a subcontractor' says something else
+        if verb in {"means", "as", "to"}:
+            return True
+        before = text[: match.start()]
+        is_subject = len(before.split()) <= _SUBJECT_WORDS or before.rstrip().endswith(":")
+        if is_subject and not _NOT_A_DESCRIPTION.match(text, match.end()):
+            return True
+    return False
+
+
+_SUBJECT_WORDS = 6
+
+
+_NOT_A_DESCRIPTION = re.compile(r"\s*(?:[\"“'‘\d(]|\w+ed\b|not\b|also\b|subject\b|only\b|required\b|usually\b)", re.IGNORECASE)
+
+
+def points_elsewhere(text: str, after_verb: int) -> bool:
+    """'MUEs are described in Chapter I, Section V': the sentence says where the term is defined, not what
+    it is."""
+    return bool(_POINTER.match(text, after_verb))
+
+
+_POINTER = re.compile(
+    r"\s*(?:also\s+|further\s+|more\s+fully\s+)?(?:described|discussed|addressed|listed|found|located|explained|"
+    r"set\s+forth|covered|defined)\s+(?:in|at|under|on)\b",
+    re.IGNORECASE,
+)
 
 
 @lru_cache(maxsize=256)
 def _definition_of(term: str) -> re.Pattern[str]:
     """Built once per term: answering tests every sentence of the evidence against it."""
     words = r"\W+".join(re.escape(word) for word in term.split())
-    return re.compile(rf"\b{words}(?:e?s)?\W*(?:\s+\([^)]{{1,40}}\))?\s+{_DEFINING_VERB}", re.IGNORECASE)
+    plain = rf"\b{words}(?:e?s)?\W*(?:\s+\([^)]{{1,40}}\))?\s+{_DEFINING_VERB}"
+    # 'An MUE for a HCPCS/CPT code is the maximum ...': a generic instance ('a'/'an', not 'the MUE for a
+    # knee brace is 2') with a short qualifier before its verb.
+    qualified = rf"(?:^|[.;:]\s+|\b(?:an?|any)\s+){words}\s+{_QUALIFIER}\s+(?:is|are|means)\b"
+    return re.compile(rf"{plain}|{qualified}", re.IGNORECASE)
+
+
+_QUALIFIER = r"(?:for|of|in|under|on)\s+(?:an?\s+|any\s+)?[\w/-]+(?:\s+[\w/-]+){0,2}"
 
 
 _DEFINING_VERB = r"(?:means|is defined as|are defined as|refers? to|is|are|which|that (?:is|are)|describes?)\b"

@@ -88,7 +88,7 @@ class Retriever:
         hits = code_records_first(records, hits)
         term = defined_term(text)
         if term:
-            hits = with_definition(hits, self._definition_hits(term, collections))
+            hits = with_definition(hits, self._definition_hits(term, collections), shown=k)
         timings.query_ms = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
@@ -128,14 +128,18 @@ def bare_code_labels(text: str, known: list[str]) -> list[str]:
     return list(dict.fromkeys(labels))
 
 
-def with_definition(hits: list[StoredChunk], definition_hits: list[StoredChunk]) -> list[StoredChunk]:
-    """The best definition hit the question's own search did not find joins right after its best hit."""
-    found = {hit.meta.chunk_id for hit in hits}
+def with_definition(
+    hits: list[StoredChunk], definition_hits: list[StoredChunk], shown: int | None = None
+) -> list[StoredChunk]:
+    """The best definition hit that the question's own search did not rank among the `shown` first joins
+    right after its best hit; if that search found it lower down, it moves up."""
+    found = {hit.meta.chunk_id for hit in hits[:shown]}
     new = next((d for d in definition_hits if d.meta.chunk_id not in found), None)
     if new is None or not hits:
         return hits
-    new.score = hits[1].score if len(hits) > 1 else hits[0].score  # its own score is from another query
-    return [hits[0], new, *hits[1:]]
+    rest = [hit for hit in hits[1:] if hit.meta.chunk_id != new.meta.chunk_id]
+    new.score = rest[0].score if rest else hits[0].score  # its own score is from another query
+    return [hits[0], new, *rest]
 
 
 def code_records_first(records: list[StoredChunk], hits: list[StoredChunk]) -> list[StoredChunk]:

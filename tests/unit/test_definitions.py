@@ -51,3 +51,30 @@ def test_only_a_sentence_defining_the_asked_term_counts_as_its_definition():
     assert not defines("protected health information", "Confidentiality means the property that data is not disclosed.")
     assert not defines("MUE", "The MUE value for an appendectomy is 1.")
     assert defines("add-on code", "Some CPT codes are add-on codes (AOCs) which describe a service that can only")
+
+
+def test_a_sentence_saying_where_a_term_is_described_does_not_define_it():
+    from retrieval.definitions import defines
+
+    assert not defines("MUE", "1. Medically Unlikely Edits (MUEs) are described in Chapter I, Section V.")
+    assert not defines("breach", "A breach is defined in § 164.402.")
+    assert defines("breach", "Breach is defined as the acquisition, access, use, or disclosure of PHI.")
+
+
+def test_a_generic_instance_with_a_short_qualifier_defines_the_term_but_a_particular_one_does_not():
+    from retrieval.definitions import defines
+
+    assert defines("MUE", "An MUE for a HCPCS/CPT code is the maximum number of units of service (UOS).")
+    assert not defines("MUE", "The MUE for a knee brace is 2 because there are 2 knees.")
+
+
+def test_a_definition_is_stated_only_where_the_sentence_says_what_the_term_is():
+    from retrieval.definitions import states_definition
+
+    assert states_definition("MUE", "MUEs are unit of service edits that were established by CMS.")
+    assert states_definition("breach", "As used in this subpart, the following terms have the following meanings: Breach means the acquisition")
+    assert not states_definition("MUE", "MUEs are based on number of services per day of service.")
+    assert not states_definition("MUE", 'The MUEs are "0" for compounded nebulizer drugs.')
+    assert not states_definition(
+        "business associate", "A covered entity need not obtain assurances from a business associate that is a subcontractor."
+    )

@@ -129,3 +129,15 @@ def test_a_definition_question_prefers_the_sentence_that_defines():
     )
     claims = draft("What counts as protected health information?", [passage("phi", text, page=12)]).claims
     assert claims[0].text.startswith("Protected health information means")
+
+
+def test_a_sentence_stating_what_the_asked_term_is_leads_over_sentences_that_only_use_it():
+    text = (
+        "A covered entity is not required to obtain such satisfactory assurances from a business associate that is "
+        "a subcontractor. A business associate may permit a business associate that is a subcontractor to create "
+        "or receive protected health information on its behalf. "
+        "Business associate: (1) Except as provided in paragraph (4) of this definition, business associate means, "
+        "with respect to a covered entity, a person who creates or receives protected health information for it."
+    )
+    claims = draft("What is a business associate?", [passage("ba", text, page=11)]).claims
+    assert "business associate means" in claims[0].text

@@ -78,3 +78,8 @@ def test_a_condition_before_the_question_is_not_what_is_asked(question, yes_no, 
 )
 def test_a_deadline_question_is_told_from_a_how_long_it_lasts_question(question, deadline):
     assert analyse_question(question).deadline is deadline
+
+
+def test_asking_for_plain_wording_adds_no_topic_words():
+    assert analyse_question("What is an MUE, in plain terms?").terms == ("mue",)
+    assert analyse_question("In simple terms, what does modifier 59 mean?").terms == ("modifier",)

@@ -47,3 +47,9 @@ def test_definition_hit_joins_after_the_best_hit_scored_as_the_hit_it_precedes()
 def test_definition_hits_already_found_change_nothing():
     hits = [stored("a", "x", 0.9), stored("b", "y", 0.5)]
     assert with_definition(hits, [stored("b", "y", 0.8)]) == hits
+
+
+def test_a_definition_hit_found_below_the_shown_hits_moves_up_after_the_best_hit():
+    hits = [stored("a", "x", 0.9), stored("b", "y", 0.5), stored("c", "z", 0.4), stored("def", "§ 164.402", 0.3)]
+    ordered = with_definition(hits, [stored("def", "§ 164.402", 0.8)], shown=2)
+    assert [c.meta.chunk_id for c in ordered] == ["a", "def", "b", "c"]

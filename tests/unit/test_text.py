@@ -32,3 +32,15 @@ def test_content_terms_drop_stopwords_and_repeats():
 
 def test_quotes_match_across_hyphenation_dashes_and_spacing():
     assert match_form("cost- based fee ( see below )") == match_form("cost-based fee (see below)")
+
+
+def test_the_next_list_items_marker_left_at_a_sentence_end_is_dropped():
+    from answering.text import strip_list_marker
+
+    assert strip_list_marker("The MUE value for an appendectomy is 1 since there is only 1 appendix. b.") == (
+        "The MUE value for an appendectomy is 1 since there is only 1 appendix."
+    )
+    assert strip_list_marker("MUEs are based on number of services per day of service. d") == (
+        "MUEs are based on number of services per day of service."
+    )
+    assert strip_list_marker("This is covered under Medicare Part B.") == "This is covered under Medicare Part B."

@@ -21,7 +21,7 @@ from answering.text import (
 )
 from answering.verifier import code_in_text
 from kb.models import Passage
-from retrieval.definitions import defined_term, defines, points_elsewhere, states_definition
+from retrieval.definitions import defined_terms, defines, points_elsewhere, states_definition
 
 _PHONE = re.compile(
     r"(?<!\d)(?:\+?1[-. ]?)?\(?\d{3}\)?[-. ]\d{3}[-. ]\d{4}(?!\d)"
@@ -212,7 +212,7 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
     asked_numbers = _question_numbers(question)
     acronyms = [name for name in proper_names(question.text) if name.replace("/", "").isupper() and len(name) > 1]
     wants_definition = not question.asked and not question.yes_no and bool(_ASKS_DEFINITION.search(question.text))
-    term = defined_term(question.text) if wants_definition else None
+    asked_terms = defined_terms(question.text) if wants_definition else ()
     scored = []
     for sentence, passage, rank, position, terms, facts in candidates:
         matched = frozenset(t for t in question.terms if term_alternatives(t) & terms)
@@ -230,9 +230,9 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
         if asked_numbers:
             # 'an indicator of 0', 'a 76 or 77': the sentence about that value, not merely about the topic.
             score += QUESTION_NUMBER_WEIGHT * len(asked_numbers & facts.numbers) / len(asked_numbers)
-        if term and defines(term, sentence):
+        if any(defines(term, sentence) for term in asked_terms):
             score *= TERM_DEFINITION_FACTOR
-            if states_definition(term, sentence):
+            if any(states_definition(term, sentence) for term in asked_terms):
                 score += DEFINITION_LEAD
         elif wants_definition and _defines_something(sentence):
             score *= DEFINITION_FACTOR

@@ -21,13 +21,30 @@ _DEFINITION_QUESTIONS = tuple(
 )
 
 
-def defined_term(question: str) -> str | None:
-    """The term a definition question asks about, or None. Codes are left to exact code matching."""
+def defined_terms(question: str) -> tuple[str, ...]:
+    """The terms a definition question asks about: one, or two that it compares ('what's the difference
+    between a precursor and an indication?'). Codes are left to exact code matching."""
+    compared = _COMPARISON.search(question)
+    if compared:
+        pair = tuple(compared.group(name).strip() for name in ("first", "second"))
+        if not any(ch.isdigit() for term in pair for ch in term):
+            return pair
     for pattern in _DEFINITION_QUESTIONS:
         match = pattern.search(question)
         if match and not any(ch.isdigit() for ch in match.group("term")):
-            return match.group("term").strip()
-    return None
+            return (match.group("term").strip(),)
+    return ()
+
+
+_COMPARED_TERM = r"(?:an? |the )?['\"‘“]?(?P<{name}>[A-Za-z][\w/&-]*(?: [\w/&-]+){{0,3}}?)['\"’”]?"
+_COMPARISON = re.compile(
+    r"\b(?:difference|differences|distinction) between "
+    + _COMPARED_TERM.format(name="first")
+    + r" and "
+    + _COMPARED_TERM.format(name="second")
+    + r"(?=\s*[?,.]|\s+(?:in|under|according)\b|\s*$)",
+    re.IGNORECASE,
+)
 
 
 def definition_query(term: str) -> str:
@@ -44,6 +61,8 @@ def states_definition(term: str, text: str) -> bool:
     """Stricter than `defines`: the sentence says what the term is ('MUEs are unit of service edits',
     'Breach means ...'), not merely something about it ('MUEs are based on ...', 'The MUEs are "0" ...')."""
     for match in _definition_of(term).finditer(text):
+        if match.group("glossary"):
+            return True
         words = match.group(0).casefold().split()
         verb = words[-1]
         if "that" in words or verb not in {"means", "as", "to", "is", "are"} or points_elsewhere(text, match.end()):
@@ -84,7 +103,9 @@ def _definition_of(term: str) -> re.Pattern[str]:
     # 'An MUE for a HCPCS/CPT code is the maximum ...': a generic instance ('a'/'an', not 'the MUE for a
     # knee brace is 2') with a short qualifier before its verb.
     qualified = rf"(?:^|[.;:]\s+|\b(?:an?|any)\s+){words}\s+{_QUALIFIER}\s+(?:is|are|means)\b"
-    return re.compile(rf"{plain}|{qualified}", re.IGNORECASE)
+    # A glossary line: '* **Precursors** - A sign that an incident may occur in the future.'
+    glossary = rf"(?:^|\n)[\s*•\-\d.)]*(?P<glossary>{words}(?:e?s)?)\W*\s+[-–—:]\s+(?=[A-Z])"
+    return re.compile(rf"{plain}|{qualified}|{glossary}", re.IGNORECASE | re.MULTILINE)
 
 
 _QUALIFIER = r"(?:for|of|in|under|on)\s+(?:an?\s+|any\s+)?[\w/-]+(?:\s+[\w/-]+){0,2}"

@@ -15,7 +15,7 @@ from kb.embedding import Embedder
 from kb.errors import BadRequest
 from kb.models import ROLES, Passage
 from kb.settings import RetrievalSettings
-from retrieval.definitions import defined_term, defines, definition_query
+from retrieval.definitions import defined_terms, defines, definition_query
 from retrieval.rerank import Reranker, load_reranker
 from store.encrypted import EncryptedStore, StoredChunk
 
@@ -86,8 +86,7 @@ class Retriever:
             hits = self._reranker.rerank(text, hits)
         records = self._store.code_records(codes + bare_code_labels(text, codes), collections)
         hits = code_records_first(records, hits)
-        term = defined_term(text)
-        if term:
+        for term in reversed(defined_terms(text)):  # the first term's definition ends up first
             hits = with_definition(hits, self._definition_hits(term, collections), shown=k)
         timings.query_ms = (time.perf_counter() - started) * 1000
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.definitions import definition_query, defined_term
+from retrieval.definitions import definition_query, defined_terms
 
 
 @pytest.mark.parametrize(
@@ -21,7 +21,7 @@ from retrieval.definitions import definition_query, defined_term
     ],
 )
 def test_definition_questions_name_their_term(question, term):
-    assert defined_term(question) == term
+    assert defined_terms(question) == (term,)
 
 
 @pytest.mark.parametrize(
@@ -35,7 +35,7 @@ def test_definition_questions_name_their_term(question, term):
     ],
 )
 def test_other_questions_and_codes_are_not_definition_lookups(question):
-    assert defined_term(question) is None
+    assert defined_terms(question) == ()
 
 
 def test_definition_query_reads_like_a_defining_sentence():
@@ -78,3 +78,17 @@ def test_a_definition_is_stated_only_where_the_sentence_says_what_the_term_is():
     assert not states_definition(
         "business associate", "A covered entity need not obtain assurances from a business associate that is a subcontractor."
     )
+
+
+def test_a_comparison_question_names_both_terms():
+    question = "In our incident response policy, what's the difference between a 'precursor' and an 'indication'?"
+    assert defined_terms(question) == ("precursor", "indication")
+    assert defined_terms("What is the difference between a copayment and coinsurance?") == ("copayment", "coinsurance")
+
+
+def test_a_glossary_line_defines_its_term():
+    from retrieval.definitions import defines, states_definition
+
+    glossary = "* Precursors - A sign that an incident may occur in the future. Examples:\n* Indications - A sign that"
+    assert states_definition("precursor", glossary) and states_definition("indication", glossary)
+    assert not defines("incident", glossary)

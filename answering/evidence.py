@@ -12,6 +12,7 @@ from functools import lru_cache
 from answering.facts import Fact, Facts, extract_facts, has_fact_of_kind
 from answering.question import Question, proper_names
 from answering.text import (
+    STOPWORDS,
     content_terms,
     is_heading_like,
     spelled_out,
@@ -213,9 +214,12 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
     acronyms = [name for name in proper_names(question.text) if name.replace("/", "").isupper() and len(name) > 1]
     wants_definition = not question.asked and not question.yes_no and bool(_ASKS_DEFINITION.search(question.text))
     asked_terms = defined_terms(question.text) if wants_definition else ()
+    initialisms = question_initialisms(question.text)
     scored = []
     for sentence, passage, rank, position, terms, facts in candidates:
         matched = frozenset(t for t in question.terms if term_alternatives(t) & terms)
+        if initialisms:
+            matched |= _spelled_by_initialisms(sentence, initialisms) & frozenset(question.terms)
         in_passage = [t for t in question.terms if term_alternatives(t) & passage_terms[passage.chunk_id]]
         # The sentence says it; its passage tells which rule or topic it belongs to.
         score = sum(weights[t] for t in matched) / total + PASSAGE_CONTEXT_WEIGHT * sum(weights[t] for t in in_passage) / total
@@ -284,6 +288,42 @@ def _meaning_head(ranked: list[ScoredSentence], candidates: int, weight: float) 
     # Closeness adds at most `weight`: a sentence further than that below the best cannot overtake it.
     head = [s for s in ranked[:candidates] if s.score >= ranked[0].score - weight]
     return head if len(head) > 1 else []
+
+
+_WORD = re.compile(r"[A-Za-z]+")
+_INITIALISM = re.compile(r"\b([A-Z]{3,6})s?\b")
+_JOINING_WORDS = frozenset({"of", "and", "for"})
+
+
+@lru_cache(maxsize=1024)
+def question_initialisms(text: str) -> dict[str, frozenset[str]]:
+    """'civil money penalty' -> {'CMP': its terms}: the documents often write for short what staff spell
+    out ('CMP', 'AKS', 'OIG'). Runs of three to six content words; 'of', 'and', 'for' may join them."""
+    words = _WORD.findall(text)
+    found: dict[str, frozenset[str]] = {}
+    for start, first in enumerate(words):
+        if first.casefold() in STOPWORDS:
+            continue
+        letters, run = "", []
+        for word in words[start : start + 10]:
+            folded = word.casefold()
+            if folded in _JOINING_WORDS:
+                run.append(word)
+                continue
+            if folded in STOPWORDS or len(letters) == 6:
+                break
+            letters += word[0].upper()
+            run.append(word)
+            if len(letters) >= 3:
+                found.setdefault(letters, frozenset(content_terms(" ".join(run))))
+    return found
+
+
+def _spelled_by_initialisms(sentence: str, initialisms: dict[str, frozenset[str]]) -> frozenset[str]:
+    terms: set[str] = set()
+    for short in _INITIALISM.findall(sentence):
+        terms |= initialisms.get(short, frozenset())
+    return frozenset(terms)
 
 
 def _defines_something(sentence: str) -> bool:

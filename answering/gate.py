@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from answering.evidence import ScoredSentence, rank_sentences
+from answering.evidence import ScoredSentence, passage_sentences, rank_sentences
 from answering.facts import extract_facts
 from answering.question import Question, SpecificTerm
 from answering.text import content_terms, spelled_out, term_alternatives
@@ -89,8 +89,14 @@ def check_sufficiency(question: Question, passages: list[Passage]) -> GateDecisi
             False, "off_topic", f"best sentence match {best_match:.2f}, term coverage {coverage:.2f}",
             missing, support, topical,
         )
+    stated_numbers = [t.value for t in question.specific if t.kind == "number"]
     for part, sentences in part_supports:
-        if part.asked and not any(s.has_asked_fact for s in sentences):
+        answering = [s for s in sentences if s.has_asked_fact]
+        if part.asked and stated_numbers:
+            # 'How long ... for a breach affecting fewer than 500 people?': the rule for that number, not the
+            # rule of a sentence elsewhere in a passage that mentions it.
+            answering = [s for s in answering if all(_stated_near(n, s) for n in stated_numbers)]
+        if part.asked and not answering:
             kinds = "/".join(sorted(part.asked))
             detail = f"no supporting sentence holds a {kinds} for {part.original!r}"
             return GateDecision(False, "asked_fact_missing", detail, (), support, topical)
@@ -103,6 +109,15 @@ def supporting_sentences(ranked: list[ScoredSentence]) -> tuple[ScoredSentence, 
         return ()
     floor = SUPPORT_RELATIVE_SCORE * ranked[0].score
     return tuple(s for s in ranked[:SUPPORT_MAX_SENTENCES] if s.score >= floor)
+
+
+NUMBER_WINDOW = 1  # sentences either side of the answering sentence that may state the question's number
+
+
+def _stated_near(number: str, sentence: ScoredSentence) -> bool:
+    sentences = passage_sentences(sentence.passage)
+    window = sentences[max(0, sentence.position - NUMBER_WINDOW) : sentence.position + NUMBER_WINDOW + 1]
+    return any(number in extract_facts(text).numbers for text in window)
 
 
 def _unique_passages(passages) -> tuple[Passage, ...]:  # type: ignore[no-untyped-def]

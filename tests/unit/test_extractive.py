@@ -141,3 +141,9 @@ def test_a_sentence_stating_what_the_asked_term_is_leads_over_sentences_that_onl
     )
     claims = draft("What is a business associate?", [passage("ba", text, page=11)]).claims
     assert "business associate means" in claims[0].text
+
+
+def test_an_initialism_in_a_passage_matches_the_words_the_question_spells_out():
+    text = "The agency reviews referrals under each statute every year. The OIG enforces the AKS for all referrals."
+    claims = draft("Who enforces the anti-kickback statute for referrals?", [passage("aks", text, page=1)]).claims
+    assert claims[0].text.startswith("The OIG enforces the AKS")

@@ -272,3 +272,24 @@ def test_a_clock_time_question_is_answered_only_by_a_time_of_day():
     assert not decision.sufficient and decision.reason == "asked_fact_missing"
     hours = passage("hours", "On Saturdays the office opens at 9:00 a.m. and closes at noon.", "policies/hours.md")
     assert gate(question, [hours]).sufficient
+
+
+def test_a_number_the_question_states_must_be_stated_by_the_answering_sentence_or_beside_it():
+    question = "How long do we have to notify HHS of a breach affecting fewer than 500 people?"
+    elsewhere = passage(
+        "customer-notice",
+        "HHS requires notification of certain breaches of unsecured PHI. "
+        "Upon discovery of a breach, notice shall be made to the affected customers no later than 4 hours after the "
+        "discovery of the breach. Customers notify affected individuals and the media. "
+        "The media are notified of breaches affecting more than 500 residents of a State.",
+        "policies/breach.md",
+    )
+    decision = gate(question, [elsewhere])
+    assert not decision.sufficient and decision.reason == "asked_fact_missing"
+    rule = passage(
+        "hhs-log",
+        "For breaches involving less than 500 individuals, a covered entity shall maintain a log and notify HHS "
+        "not later than 60 days after the end of each calendar year.",
+        "hhs_ocr_hipaa/hipaa_combined.pdf",
+    )
+    assert gate(question, [elsewhere, rule]).sufficient

@@ -21,6 +21,7 @@ from answering.text import (
     term_alternatives,
 )
 from answering.verifier import code_in_text
+from kb.codes import find_codes
 from kb.models import Passage
 from retrieval.definitions import defined_terms, defines, points_elsewhere, states_definition
 
@@ -51,6 +52,7 @@ QUESTION_NUMBER_WEIGHT = 0.6  # 0.45-1.0 measured alike on the dev set; 0.3 left
 ACRONYM_WEIGHT = 0.3
 DEFINITION_FACTOR = 1.3
 TERM_DEFINITION_FACTOR = 1.6  # the sentence defines the very term asked about
+OTHER_CODE_FACTOR = 0.3  # 'units of 36415?' is not answered by a rule for 88342
 DEFINITION_LEAD = 0.5  # it says what the term is (not merely something about it): it leads
 RULE_FACTOR = 1.15
 LONG_SENTENCE_WORDS = 60
@@ -214,6 +216,7 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
     acronyms = [name for name in proper_names(question.text) if name.replace("/", "").isupper() and len(name) > 1]
     wants_definition = not question.asked and not question.yes_no and bool(_ASKS_DEFINITION.search(question.text))
     asked_terms = defined_terms(question.text) if wants_definition else ()
+    asked_records = _record_codes(question.text)
     initialisms = question_initialisms(question.text)
     scored = []
     for sentence, passage, rank, position, terms, facts in candidates:
@@ -223,11 +226,14 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
         in_passage = [t for t in question.terms if term_alternatives(t) & passage_terms[passage.chunk_id]]
         # The sentence says it; its passage tells which rule or topic it belongs to.
         score = sum(weights[t] for t in matched) / total + PASSAGE_CONTEXT_WEIGHT * sum(weights[t] for t in in_passage) / total
+        about = _code_context(sentence, passage, position) if question.codes else sentence
         if question.codes:
-            hits = [c for c in question.codes if code_in_text(c, facts, sentence)]
+            hits = [c for c in question.codes if code_in_text(c, facts, sentence) or c in _record_codes(about)]
             score += 0.6 * len(hits) / len(question.codes)
             if hits and _labels_code(sentence, passage, hits):
                 score += 0.4
+        if asked_records and _about_other_codes(about, asked_records):
+            score *= OTHER_CODE_FACTOR
         if acronyms:
             # 'ME/CFS' is matched by 'myalgic encephalomyelitis/chronic fatigue syndrome'.
             score += ACRONYM_WEIGHT * sum(1 for a in acronyms if spelled_out(a, sentence)) / len(acronyms)
@@ -288,6 +294,48 @@ def _meaning_head(ranked: list[ScoredSentence], candidates: int, weight: float) 
     # Closeness adds at most `weight`: a sentence further than that below the best cannot overtake it.
     head = [s for s in ranked[:candidates] if s.score >= ranked[0].score - weight]
     return head if len(head) > 1 else []
+
+
+_RECORD_KINDS = frozenset({"cpt", "hcpcs", "icd10cm"})
+_CODE_RANGE = re.compile(r"\b([A-Z]?)(\d{4,5})\s*(?:-|–|through|to)\s*([A-Z]?)(\d{4,5})\b")
+
+
+@lru_cache(maxsize=8192)
+def _record_codes(text: str) -> frozenset[str]:
+    """CPT, HCPCS and ICD-10-CM codes: each has its own rules. (Modifiers and CFR sections are named beside
+    other codes' rules, so they do not mark a sentence as being about another code.)"""
+    return frozenset(c.value for c in find_codes(text) if c.kind in _RECORD_KINDS)
+
+
+_THIS_CODE = re.compile(r"\b(?:this|these|that|those|such|the above)\s+codes?\b(?!\s+[A-Z]?\d)", re.IGNORECASE)
+CODE_CONTEXT_SENTENCES = 2
+
+
+def _code_context(sentence: str, passage: Passage, position: int) -> str:
+    """'The unit of service for this code is ...' is about the code named just before it."""
+    antecedent = code_antecedent(sentence, passage, position)
+    return f"{antecedent} {sentence}" if antecedent else sentence
+
+
+def code_antecedent(sentence: str, passage: Passage, position: int) -> str | None:
+    """The sentence naming the code that 'this code' refers to, when the sentence names none itself."""
+    if not _THIS_CODE.search(sentence) or _record_codes(sentence):
+        return None
+    before = passage_sentences(passage)[max(0, position - CODE_CONTEXT_SENTENCES) : position]
+    return next((text for text in reversed(before) if _record_codes(text)), None)
+
+
+def _about_other_codes(sentence: str, asked: frozenset[str]) -> bool:
+    """The sentence names procedure or diagnosis codes, none of them the asked ones, nor a range holding one."""
+    named = _record_codes(sentence)
+    if not named or named & asked:
+        return False
+    for prefix, low, _, high in _CODE_RANGE.findall(sentence):
+        for code in asked:
+            code_prefix, digits = (code[0], code[1:]) if code[0].isalpha() else ("", code)
+            if code_prefix == prefix and len(digits) == len(low) and low <= digits <= high:
+                return False
+    return True
 
 
 _WORD = re.compile(r"[A-Za-z]+")

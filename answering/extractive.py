@@ -6,7 +6,14 @@ from __future__ import annotations
 import re
 
 from answering.backend import Draft
-from answering.evidence import ScoredSentence, Similarity, passage_sentences, rank_sentences, rerank_by_meaning
+from answering.evidence import (
+    ScoredSentence,
+    Similarity,
+    code_antecedent,
+    passage_sentences,
+    rank_sentences,
+    rerank_by_meaning,
+)
 from answering.question import Question
 from answering.text import display_form, is_heading_like, strip_list_marker
 from answering.facts import extract_facts
@@ -112,6 +119,9 @@ MAX_LEAD_IN_DISTANCE = 4
 def _lead_in(sentence: ScoredSentence) -> list[tuple[str, Passage]]:
     """A list item ('(B) The information pertains solely to...') is read with the sentence that introduces
     its list ('A covered entity must agree to the request ... if:')."""
+    antecedent = code_antecedent(sentence.text, sentence.passage, sentence.position)
+    if antecedent:
+        return [(antecedent, sentence.passage)]  # 'this code' is read with the sentence naming the code
     if not _ENUMERATED.match(sentence.text):
         return []
     before = passage_sentences(sentence.passage)[max(0, sentence.position - MAX_LEAD_IN_DISTANCE) : sentence.position]

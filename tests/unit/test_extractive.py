@@ -147,3 +147,22 @@ def test_an_initialism_in_a_passage_matches_the_words_the_question_spells_out():
     text = "The agency reviews referrals under each statute every year. The OIG enforces the AKS for all referrals."
     claims = draft("Who enforces the anti-kickback statute for referrals?", [passage("aks", text, page=1)]).claims
     assert claims[0].text.startswith("The OIG enforces the AKS")
+
+
+def test_a_rule_for_another_code_does_not_answer_a_question_about_the_asked_code():
+    wound = passage(
+        "wound",
+        "CPT code 97602 describes non-selective wound debridement. The unit of service for this code is each "
+        "encounter for a dressing change. Only one unit of service of CPT code 88342 may be reported per specimen.",
+        page=74,
+    )
+    blood = passage(
+        "blood",
+        "CPT code 36415 describes collection of venous blood by venipuncture. Each unit of service of this code "
+        "includes all collections of venous blood during a single episode of care.",
+        page=116,
+    )
+    claims = draft("How many units of 36415 can be billed per encounter?", [wound, blood]).claims
+    assert claims[0].text == "CPT code 36415 describes collection of venous blood by venipuncture."
+    assert claims[1].text.startswith("Each unit of service of this code")  # read with the sentence naming it
+    assert not any("88342" in c.text or "dressing" in c.text for c in claims[:2])

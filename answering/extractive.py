@@ -76,7 +76,6 @@ def select_sentences(
         return []
     best = ranked[0]
     chosen: list[ScoredSentence] = [best]
-    picked: list[tuple[str, Passage]] = [*_lead_in(best), (best.text, best.passage), *_continuation(best)]
     for candidate in ranked:
         if len(chosen) >= limit or candidate.score < RELATIVE_SCORE * best.score:
             break
@@ -87,7 +86,13 @@ def select_sentences(
         if any(_redundant(candidate, earlier) for earlier in chosen):
             continue
         chosen.append(candidate)
-        picked.extend([*_lead_in(candidate), (candidate.text, candidate.passage), *_continuation(candidate)])
+    if question.asked:
+        # The direct answer first: 'A complaint must be filed within 180 days ...' before the sentence on
+        # what the notice says about complaints.
+        chosen.sort(key=lambda s: not s.has_asked_fact)
+    picked = [
+        item for s in chosen for item in (*_lead_in(s), (s.text, s.passage), *_continuation(s))
+    ]
     picked = _without_repeats(picked)[:MAX_SENTENCES]
     return picked + _records_of_codes_not_yet_quoted(question, ranked, picked)
 

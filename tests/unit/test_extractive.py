@@ -166,3 +166,16 @@ def test_a_rule_for_another_code_does_not_answer_a_question_about_the_asked_code
     assert claims[0].text == "CPT code 36415 describes collection of venous blood by venipuncture."
     assert claims[1].text.startswith("Each unit of service of this code")  # read with the sentence naming it
     assert not any("88342" in c.text or "dressing" in c.text for c in claims[:2])
+
+
+def test_when_a_kind_of_fact_is_asked_the_sentence_holding_it_comes_first():
+    notice = passage(
+        "notice",
+        "The privacy notice must tell each patient how a patient may file a privacy complaint about the privacy "
+        "practices with the practice, and how the patient may file a privacy complaint with the Secretary.",
+        page=102,
+    )
+    deadline = passage("deadline", "A privacy complaint must be filed within 180 days.", page=20)
+    claims = draft("How long does a patient have to file a privacy complaint?", [notice, deadline]).claims
+    assert len(claims) == 2
+    assert claims[0].text == "A privacy complaint must be filed within 180 days."

@@ -71,6 +71,8 @@ QUESTION_FRAMING = frozenset(
 # general English-to-regulatory vocabulary, not phrases of any question set.
 _PLAIN_TO_FORMAL = {
     "patient": "individual beneficiary enrollee member person",
+    "people": "individuals persons residents members patients",
+    "person": "individual people resident member",
     "record": "information documentation phi record",
     "chart": "record information documentation",
     "keep": "retain maintain store retention",
@@ -169,7 +171,12 @@ def content_terms(text: str) -> list[str]:
         if stemmed in STOPWORDS:  # 'wants', 'comes': the stopword in another form
             continue
         seen.setdefault(stemmed, None)
+    for prefix, rest in _PREFIXED.findall(clean(text)):
+        seen.setdefault(stem((prefix + rest).casefold()), None)  # 'non-participating' is 'nonparticipating'
     return list(seen)
+
+
+_PREFIXED = re.compile(r"\b(non|co|re|pre|sub|multi|inter|anti|post)-([A-Za-z]{3,})\b", re.IGNORECASE)
 
 
 _ALTERNATIVES = _build_alternatives()

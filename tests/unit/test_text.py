@@ -44,3 +44,14 @@ def test_the_next_list_items_marker_left_at_a_sentence_end_is_dropped():
         "MUEs are based on number of services per day of service."
     )
     assert strip_list_marker("This is covered under Medicare Part B.") == "This is covered under Medicare Part B."
+
+
+def test_a_prefix_written_with_or_without_its_hyphen_is_one_word():
+    assert "nonparticipat" in content_terms("Generally, non-participating providers may not charge more.")
+    assert content_terms("nonparticipating") == ["nonparticipat"]
+
+
+def test_people_are_the_individuals_and_residents_the_rules_count():
+    from answering.text import term_alternatives
+
+    assert {"individual", "resident"} <= term_alternatives("people")

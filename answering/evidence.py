@@ -102,6 +102,11 @@ def _passage_sentences(text: str, document: str) -> tuple[str, ...]:
     return tuple(split_sentences(text, document))
 
 
+def sentence_facts(sentence: str) -> Facts:
+    """The facts of a sentence, read once however often ranking and the gate ask."""
+    return _sentence_analysis(sentence)[1]
+
+
 def passage_sentences(passage: Passage) -> tuple[str, ...]:
     return _passage_sentences(passage.text, passage.document)
 

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from answering.evidence import ScoredSentence, passage_sentences, rank_sentences
+from answering.evidence import ScoredSentence, passage_sentences, rank_sentences, sentence_facts
 from answering.facts import extract_facts
 from answering.question import Question, SpecificTerm
 from answering.text import content_terms, spelled_out, term_alternatives
@@ -117,7 +117,7 @@ NUMBER_WINDOW = 1  # sentences either side of the answering sentence that may st
 def _stated_near(number: str, sentence: ScoredSentence) -> bool:
     sentences = passage_sentences(sentence.passage)
     window = sentences[max(0, sentence.position - NUMBER_WINDOW) : sentence.position + NUMBER_WINDOW + 1]
-    return any(number in extract_facts(text).numbers for text in window)
+    return any(number in sentence_facts(text).numbers for text in window)
 
 
 def _unique_passages(passages) -> tuple[Passage, ...]:  # type: ignore[no-untyped-def]

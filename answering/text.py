@@ -139,10 +139,6 @@ def term_alternatives(term: str) -> frozenset[str]:
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9']*|\d[\d,.]*\d|\d")
 
 
-def words(text: str) -> list[str]:
-    return _WORD.findall(clean(text))
-
-
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match request/requests/requested, notify/notification."""
     w = word.casefold().strip("'")
@@ -163,7 +159,8 @@ def stem(word: str) -> str:
 def content_terms(text: str) -> list[str]:
     """Stemmed words that carry meaning, in order, without repeats."""
     seen: dict[str, None] = {}
-    for word in words(text):
+    cleaned = clean(text)
+    for word in _WORD.findall(cleaned):
         lowered = word.casefold()
         if lowered in STOPWORDS or (len(lowered) < 2 and not lowered.isdigit()):
             continue
@@ -171,7 +168,7 @@ def content_terms(text: str) -> list[str]:
         if stemmed in STOPWORDS:  # 'wants', 'comes': the stopword in another form
             continue
         seen.setdefault(stemmed, None)
-    for prefix, rest in _PREFIXED.findall(clean(text)):
+    for prefix, rest in _PREFIXED.findall(cleaned):
         seen.setdefault(stem((prefix + rest).casefold()), None)  # 'non-participating' is 'nonparticipating'
     return list(seen)
 

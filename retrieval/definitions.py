@@ -65,9 +65,9 @@ def states_definition(term: str, text: str) -> bool:
             return True
         words = match.group(0).casefold().split()
         verb = words[-1]
-        if "that" in words or verb not in {"means", "as", "to", "is", "are"} or points_elsewhere(text, match.end()):
+        if "that" in words or verb not in _STATING_VERBS | {"is", "are"} or points_elsewhere(text, match.end()):
             continue  # 'a business associate that is a subcontractor' says something else
-        if verb in {"means", "as", "to"}:
+        if verb in _STATING_VERBS:
             return True
         before = text[: match.start()]
         is_subject = len(before.split()) <= _SUBJECT_WORDS or before.rstrip().endswith(":")
@@ -77,6 +77,7 @@ def states_definition(term: str, text: str) -> bool:
 
 
 _SUBJECT_WORDS = 6
+_STATING_VERBS = frozenset({"means", "as", "to"})  # 'means', 'is defined as', 'refers to'
 
 
 _NOT_A_DESCRIPTION = re.compile(r"\s*(?:[\"“'‘\d(]|\w+ed\b|not\b|also\b|subject\b|only\b|required\b|usually\b)", re.IGNORECASE)
@@ -104,7 +105,7 @@ def _definition_of(term: str) -> re.Pattern[str]:
     # knee brace is 2') with a short qualifier before its verb.
     qualified = rf"(?:^|[.;:]\s+|\b(?:an?|any)\s+){words}\s+{_QUALIFIER}\s+(?:is|are|means)\b"
     # A glossary line: '* **Precursors** - A sign that an incident may occur in the future.'
-    glossary = rf"(?:^|\n)[\s*•\-\d.)]*(?P<glossary>{words}(?:e?s)?)\W*\s+[-–—:]\s+(?=[A-Z])"
+    glossary = rf"^[\s*•\-\d.)]*(?P<glossary>{words}(?:e?s)?)\W*\s+[-–—:]\s+(?=[A-Z])"
     return re.compile(rf"{plain}|{qualified}|{glossary}", re.IGNORECASE | re.MULTILINE)
 
 

@@ -111,8 +111,11 @@ def passage_sentences(passage: Passage) -> tuple[str, ...]:
     return _passage_sentences(passage.text, passage.document)
 
 
-def holds_asked_fact(sentence: str, facts: Facts, asked: frozenset[str], deadline: bool = False) -> bool:
-    """`deadline`: the question asks by when something must happen, which 'at least 90 days' does not say."""
+def holds_asked_fact(
+    sentence: str, facts: Facts, asked: frozenset[str], deadline: bool = False, named_years: frozenset[str] = frozenset()
+) -> bool:
+    """`deadline`: the question asks by when something must happen, which 'at least 90 days' does not say.
+    `named_years`: years the question gives ('deleted in FY2023'), which are not the count it asks for."""
     for kind in asked:
         if kind == "phone" and _PHONE.search(sentence):
             return True
@@ -130,7 +133,7 @@ def holds_asked_fact(sentence: str, facts: Facts, asked: frozenset[str], deadlin
             any(f.kind == "code" for f in facts.facts) or _is_record_line(sentence) or _LEGAL_CITE.search(sentence)
         ):
             return True
-        if kind == "number" and _states_quantity(sentence):
+        if kind == "number" and _states_quantity(sentence, named_years):
             return True
         if kind == "duration" and deadline:
             if any(not _is_floor(sentence, fact) for fact in facts.of_kind("duration")):
@@ -170,14 +173,12 @@ _REFERENCE = re.compile(
 )
 
 
-# 'a unique five-digit order number', 'ICD-10-CM', 'COVID-19': a number naming a property or a thing, not a count.
-_NUMBER_IN_A_NAME = re.compile(
-    r"\b\w+-(?:digit|character|letter|column|byte|bit|tier|part)\b|\b[A-Za-z]+-\d+(?:-[A-Za-z]+)*\b", re.IGNORECASE
-)
+# 'a unique five-digit order number': a number naming a property, not a count ('ICD-10-CM' is a name fact).
+_NUMBER_IN_A_NAME = re.compile(r"\b\w+-(?:digit|character|letter|column|byte|bit|tier|part)\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=4096)
-def _states_quantity(sentence: str) -> bool:
+def _states_quantity(sentence: str, named_years: frozenset[str] = frozenset()) -> bool:
     """A count, size or amount: list enumerators ('(a)(1)'), section or code numbers and numbers naming a
     property ('five-digit') are not quantities."""
     facts = extract_facts(_NUMBER_IN_A_NAME.sub(" ", _REFERENCE.sub(" ", _ENUMERATOR.sub(" ", sentence))))
@@ -185,7 +186,7 @@ def _states_quantity(sentence: str) -> bool:
     # '164' beside '164.308' is the part number of a section, cut off at the passage's end.
     parts_of_codes = {code.partition(".")[0] for code in codes}
     return any(
-        f.kind in {"number", "duration", "money", "percent"} and f.value not in codes | parts_of_codes
+        f.kind in {"number", "duration", "money", "percent"} and f.value not in codes | parts_of_codes | named_years
         for f in facts.facts
     )
 
@@ -253,7 +254,9 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
             score *= DEFINITION_FACTOR
         if question.yes_no and _STATES_RULE.search(sentence):
             score *= RULE_FACTOR
-        has_asked = bool(question.asked) and holds_asked_fact(sentence, facts, question.asked, question.deadline)
+        has_asked = bool(question.asked) and holds_asked_fact(
+            sentence, facts, question.asked, question.deadline, question.named_years
+        )
         if has_asked and question.measured:
             has_asked = any(term_alternatives(t) & terms for t in question.measured)
         if question.asked:

@@ -15,7 +15,7 @@ from typing import Literal
 from answering.text import clean
 from kb.codes import find_codes
 
-FactKind = Literal["money", "percent", "date", "duration", "number", "code"]
+FactKind = Literal["money", "percent", "date", "duration", "number", "code", "name"]
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -62,6 +62,8 @@ _DURATION = re.compile(
     r"(?P<unit>days?|weeks?|months?|years?|hours?|minutes?|seconds?)\b",
     re.IGNORECASE,
 )
+# 'ICD-10-CM', 'COVID-19', 'Form I-9': the number is part of a name, not a quantity the text states.
+_NUMBERED_NAME = re.compile(r"(?<![A-Z0-9_-])[A-Z][A-Za-z]{0,9}-\d{1,4}(?:-[A-Za-z]{1,4})?(?![\w-])")
 _BARE_DIGITS = re.compile(rf"(?<![A-Za-z0-9.,])(?P<n>{_DIGITS})(?:st|nd|rd|th)?(?![0-9])")
 _BARE_WORDS = re.compile(rf"\b(?P<n>{_WORD_NUMBER})\b", re.IGNORECASE)
 
@@ -183,11 +185,19 @@ def extract_facts(text: str) -> Facts:
         unit = f"{qualifier} {unit}" if qualifier in {"business", "working"} else unit
         add("duration", number_value(match.group("n")), match, unit)
 
+    for match in _NUMBERED_NAME.finditer(text):
+        add("name", match.group(0).upper(), match)
     for fact in facts:
-        numbers.update(_numbers_inside(fact))
+        if fact.kind != "name":
+            numbers.update(_numbers_inside(fact))
+    named = [(start, end) for fact, (start, end) in zip(facts, taken) if fact.kind == "name"]
+
+    def in_name(match: re.Match[str]) -> bool:
+        return any(start <= match.start() and match.end() <= end for start, end in named)
+
     for match in _BARE_DIGITS.finditer(text):
         value = number_value(match.group("n"))
-        if value is not None:
+        if value is not None and not in_name(match):
             numbers.add(value)
             if free(match):
                 facts.append(Fact("number", value, "", match.group(0)))

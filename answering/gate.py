@@ -91,7 +91,7 @@ def check_sufficiency(question: Question, passages: list[Passage]) -> GateDecisi
         )
     stated_numbers = [t.value for t in question.specific if t.kind == "number"]
     for part, sentences in part_supports:
-        answering = [s for s in sentences if s.has_asked_fact]
+        answering = [s for s in sentences if s.has_asked_fact and (part is not question or _on_the_question(s, part))]
         if part.asked and stated_numbers:
             # 'How long ... for a breach affecting fewer than 500 people?': the rule for that number, not the
             # rule of a sentence elsewhere in a passage that mentions it.
@@ -109,6 +109,26 @@ def supporting_sentences(ranked: list[ScoredSentence]) -> tuple[ScoredSentence, 
         return ()
     floor = SUPPORT_RELATIVE_SCORE * ranked[0].score
     return tuple(s for s in ranked[:SUPPORT_MAX_SENTENCES] if s.score >= floor)
+
+
+MIN_SHARED_WORDS = 2  # '60 days after ... reply briefs' shares one word with 'how long to respond to a fix'
+MIN_NAMED_FOR_SHARING = 4
+
+
+def _on_the_question(sentence: ScoredSentence, question: Question) -> bool:
+    """The sentence that gives the asked fact shares at least two of the question's words or codes (or all
+    of them, when the question has fewer): one shared word, often a light verb, makes a fact a coincidence."""
+    named = len(question.terms) + len(question.codes)
+    if named < MIN_NAMED_FOR_SHARING:
+        return True
+    shared = len(sentence.matched_terms) + sum(1 for code in question.codes if _code_in_sentence(code, sentence))
+    return shared >= MIN_SHARED_WORDS
+
+
+def _code_in_sentence(code: str, sentence: ScoredSentence) -> bool:
+    return code_in_text(code, sentence_facts(sentence.text), sentence.text) or code_in_text(
+        code, extract_facts(sentence.passage.section or ""), sentence.passage.section or ""
+    )
 
 
 NUMBER_WINDOW = 1  # sentences either side of the answering sentence that may state the question's number

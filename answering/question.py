@@ -160,6 +160,10 @@ class Question:
         return not self.terms and not self.codes
 
     @property
+    def named_years(self) -> frozenset[str]:
+        return frozenset(t.value for t in self.specific if t.kind == "year")
+
+    @property
     def all_parts(self) -> tuple["Question", ...]:
         return self.parts or (self,)
 
@@ -391,7 +395,7 @@ def specific_terms(text: str, checked_values: set[str] | frozenset[str] = frozen
         add("year", match.group(1))
     all_code_values = {code.value for code in find_codes(text)}
     for fact in extract_facts(text).facts:
-        if fact.kind in {"code", "date"} or fact.value in years or fact.value in all_code_values:
+        if fact.kind in {"code", "date", "name"} or fact.value in years or fact.value in all_code_values:
             continue
         if fact.value not in checked_values and any(ch.isdigit() for ch in fact.written):
             add("number", fact.value)

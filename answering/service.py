@@ -173,7 +173,8 @@ def _answering_claims(question: Question, verified: list[VerifiedClaim]) -> list
             unique.append(claim)
     for part in question.all_parts:
         if part.asked and not any(
-            holds_asked_fact(c.text, extract_facts(c.text), part.asked, part.deadline) for c in unique
+            holds_asked_fact(c.text, extract_facts(c.text), part.asked, part.deadline, part.named_years)
+            for c in unique
         ):
             return []
     return unique

@@ -140,19 +140,23 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9']*|\d[\d,.]*\d|\d")
 
 
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to match request/requests/requested, notify/notification."""
+    """A light suffix stripper: enough to match request/requests/requested, notify/notification,
+    delete/deleted/deletion, revise/revision."""
     w = word.casefold().strip("'")
     if w.endswith("'s"):
         w = w[:-2]
     for suffix, replacement in (
         ("ications", "y"), ("ication", "y"), ("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""),
         ("ations", "ate"), ("ation", "ate"), ("ctions", "ct"), ("ction", "ct"), ("ptions", "pt"), ("ption", "pt"),
+        ("etions", "et"), ("etion", "et"), ("isions", "is"), ("ision", "is"),
         ("ments", ""), ("ment", ""), ("ness", ""),
         ("sses", "ss"), ("shes", "sh"), ("ches", "ch"), ("xes", "x"), ("zes", "z"), ("ss", "ss"), ("s", ""),
     ):
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             w = w[: -len(suffix)] + replacement
             break
+    if len(w) >= 4 and w.endswith("e") and not w.endswith("ee"):
+        w = w[:-1]  # 'delete', 'deleted' and 'deletion' are one word
     return w
 
 

@@ -15,8 +15,8 @@ CodeKind = Literal["hcpcs", "cpt", "icd10cm", "modifier", "cfr"]
 
 _HCPCS = re.compile(r"\b([A-V]\d{4})\b")
 _CPT = re.compile(r"\b(\d{4}[0-9FTU])\b")
-_ICD_DOTTED = re.compile(r"\b([A-TV-Z]\d[0-9A-Z])\.([0-9A-Z]{1,4})\b")
-_ICD_BARE = re.compile(r"\b([A-TV-Z]\d[0-9A-Z][0-9A-Z]{0,4})\b")
+_ICD_DOTTED = re.compile(r"\b([A-Z]\d[0-9A-Z])\.([0-9A-Z]{1,4})\b")
+_ICD_BARE = re.compile(r"\b([A-Z]\d[0-9A-Z][0-9A-Z]{0,4})\b")
 _CFR = re.compile(r"(?:§+\s*|\bsection\s+|\bsec\.\s*|\bCFR\s+(?:part\s+)?)(\d{2,3}\.\d{1,4})\b", re.IGNORECASE)
 _CFR_BARE = re.compile(r"\b(16[0-4]\.\d{3,4})\b")
 _MODIFIER_CONTEXT = re.compile(

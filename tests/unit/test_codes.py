@@ -12,6 +12,7 @@ from kb.codes import as_typed_in_documents, find_codes
         ("see § 164.524", [("cfr", "164.524")]),
         ("modifiers XE, XS, XP or XU", [("modifier", m) for m in ("XE", "XS", "XP", "XU")]),
         ("bill G0439 once a year", [("hcpcs", "G0439")]),
+        ("Is U07.1 billable?", [("icd10cm", "U071")]),  # the U chapter holds codes for special purposes
         ("append -59 to the code", [("modifier", "59")]),
     ],
 )

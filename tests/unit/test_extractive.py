@@ -175,7 +175,7 @@ def test_when_a_kind_of_fact_is_asked_the_sentence_holding_it_comes_first():
         "practices with the practice, and how the patient may file a privacy complaint with the Secretary.",
         page=102,
     )
-    deadline = passage("deadline", "A privacy complaint must be filed within 180 days.", page=20)
+    deadline = passage("deadline", "A privacy complaint must be submitted within 180 days.", page=20)
     claims = draft("How long does a patient have to file a privacy complaint?", [notice, deadline]).claims
     assert len(claims) == 2
-    assert claims[0].text == "A privacy complaint must be filed within 180 days."
+    assert claims[0].text == "A privacy complaint must be submitted within 180 days."

@@ -197,6 +197,15 @@ def test_section_numbers_and_list_enumerators_are_not_quantities():
     assert holds_asked_fact(count, extract_facts(count), frozenset({"number"}))
 
 
+def test_a_year_the_question_names_is_not_the_count_it_asks_for():
+    from answering.evidence import holds_asked_fact
+    from answering.facts import extract_facts
+
+    listing = "The file icd10cm_order_2023.txt contains all diagnosis codes valid for FY2023."
+    assert holds_asked_fact(listing, extract_facts(listing), frozenset({"number"}))
+    assert not holds_asked_fact(listing, extract_facts(listing), frozenset({"number"}), named_years=frozenset({"2023"}))
+
+
 def test_a_least_length_does_not_answer_a_deadline_question():
     from answering.evidence import holds_asked_fact
     from answering.facts import extract_facts
@@ -293,3 +302,20 @@ def test_a_number_the_question_states_must_be_stated_by_the_answering_sentence_o
         "hhs_ocr_hipaa/hipaa_combined.pdf",
     )
     assert gate(question, [elsewhere, rule]).sufficient
+
+
+def test_a_fact_from_a_sentence_sharing_one_word_with_the_question_is_refused():
+    topic = passage("chart-errors", "Patients may ask questions at any time. Errors happen. Medical staff keep each record.")
+    appeal = passage(
+        "appeal",
+        "Within 60 days after the time for reply briefs has expired, the Board must serve its decision on each party.",
+        page=35,
+    )
+    question = "A patient asked us to fix an error in her medical record. How long do we have to respond?"
+    decision = gate(question, [topic, appeal])
+    assert not decision.sufficient and decision.reason == "asked_fact_missing"
+    amendment = passage(
+        "amendment",
+        "The practice must respond to a patient's request to fix an error in the medical record within 60 days.",
+    )
+    assert gate(question, [topic, amendment]).sufficient

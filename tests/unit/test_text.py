@@ -14,6 +14,11 @@ from answering.text import content_terms, match_form, stem
         (("request", "requests", "requested"), "request"),
         (("correction", "corrected", "corrections"), "correct"),
         (("exemption", "exempt"), "exempt"),
+        (("delete", "deleted", "deletion", "deletions"), "delet"),
+        (("require", "required", "requirement", "requirements"), "requir"),
+        (("revise", "revised", "revision", "revisions"), "revis"),
+        (("terminate", "terminated", "termination"), "terminat"),
+        (("date", "dated", "dates"), "dat"),
     ],
 )
 def test_forms_of_one_word_share_a_stem(words, stemmed):
@@ -26,7 +31,7 @@ def test_short_words_keep_their_ending():
 
 def test_content_terms_drop_stopwords_and_repeats():
     assert content_terms("Is encrypting ePHI required, and is the encryption addressable?") == [
-        "encrypt", "ephi", "requir", "addressable"
+        "encrypt", "ephi", "requir", "addressabl"
     ]
 
 
@@ -54,4 +59,4 @@ def test_a_prefix_written_with_or_without_its_hyphen_is_one_word():
 def test_people_are_the_individuals_and_residents_the_rules_count():
     from answering.text import term_alternatives
 
-    assert {"individual", "resident"} <= term_alternatives("people")
+    assert {"individual", "resident"} <= term_alternatives(stem("people"))

@@ -189,3 +189,13 @@ def test_verify_claims_counts_every_drop_with_its_reason():
 def test_verify_claims_with_no_passages_drops_everything():
     result = verify_claims([DraftClaim(text="Act within 30 days.", passage_ids=[ACCESS.chunk_id], quote=ACCESS_QUOTE)], [])
     assert result.verified == [] and result.dropped[0].reason == "unknown_passage"
+
+
+def test_a_number_inside_a_name_is_part_of_the_name_not_a_quantity():
+    from answering.facts import extract_facts
+    from answering.verifier import unsupported_facts
+
+    facts = extract_facts("ICD-10-CM codes, COVID-19 and Form I-9, within a 30-day period")
+    assert {f.value for f in facts.facts if f.kind == "name"} == {"ICD-10-CM", "COVID-19", "I-9"}
+    assert facts.numbers == {"30"}
+    assert [f.value for f in unsupported_facts("Report ICD-9-CM codes.", "Report ICD-10-CM codes.")] == ["ICD-9-CM"]

@@ -53,6 +53,7 @@ ACRONYM_WEIGHT = 0.3
 DEFINITION_FACTOR = 1.3
 TERM_DEFINITION_FACTOR = 1.6  # the sentence defines the very term asked about
 OTHER_CODE_FACTOR = 0.3  # 'units of 36415?' is not answered by a rule for 88342
+LISTED_CODE_FACTOR = 0.7  # 'G0102 is not payable with an E&M code (e.g., G0439)' is a rule for G0102
 DEFINITION_LEAD = 0.5  # it says what the term is (not merely something about it): it leads
 RULE_FACTOR = 1.15
 LONG_SENTENCE_WORDS = 60
@@ -240,6 +241,8 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
                 score += 0.4
         if asked_records and _about_other_codes(about, asked_records):
             score *= OTHER_CODE_FACTOR
+        elif len(asked_records) == 1 and _led_by_other_code(about, asked_records):
+            score *= LISTED_CODE_FACTOR
         if acronyms:
             # 'ME/CFS' is matched by 'myalgic encephalomyelitis/chronic fatigue syndrome'.
             score += ACRONYM_WEIGHT * sum(1 for a in acronyms if spelled_out(a, sentence)) / len(acronyms)
@@ -344,6 +347,23 @@ def _about_other_codes(sentence: str, asked: frozenset[str]) -> bool:
             if code_prefix == prefix and len(digits) == len(low) and low <= digits <= high:
                 return False
     return True
+
+
+def _led_by_other_code(sentence: str, asked: frozenset[str]) -> bool:
+    """The first code the sentence names is another one: the asked code is only listed beside its rule."""
+    named = _record_codes(sentence)
+    if not named or not named & asked or named <= asked:
+        return False
+    first = min(named, key=lambda code: _position(code, sentence))
+    return first not in asked
+
+
+def _position(code: str, sentence: str) -> int:
+    for spelling in (code, f"{code[:3]}.{code[3:]}"):
+        at = sentence.find(spelling)
+        if at >= 0:
+            return at
+    return len(sentence)
 
 
 _WORD = re.compile(r"[A-Za-z]+")

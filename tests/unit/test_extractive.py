@@ -168,6 +168,18 @@ def test_a_rule_for_another_code_does_not_answer_a_question_about_the_asked_code
     assert not any("88342" in c.text or "dressing" in c.text for c in claims[:2])
 
 
+def test_a_code_listed_beside_another_codes_rule_does_not_lead_before_its_own_record():
+    listing = passage(
+        "ptp",
+        "Under the NCCI program, HCPCS code G0102 (Prostate cancer screening; digital rectal examination) is not "
+        "separately payable with an E&M code (e.g., 99201-99499, G0463, G0438, G0439) describing a visit.",
+        "cms_ncci_medicaid/cms_ncci_2025_policy_manual.pdf",
+        page=259,
+    )
+    claims = draft("What does HCPCS code G0439 describe?", [listing, G0439]).claims
+    assert claims[0].text.startswith("HCPC/MOD: G0439")
+
+
 def test_when_a_kind_of_fact_is_asked_the_sentence_holding_it_comes_first():
     notice = passage(
         "notice",

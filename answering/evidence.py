@@ -431,6 +431,12 @@ def _bare_code(text: str) -> str:
     return re.sub(r"[\s.§]", "", text).upper()
 
 
+# 'For example, if a physician collected $50 ...': an illustration's amounts are made up, not the rule's.
+_ILLUSTRATION = re.compile(r"^\s*(?:for (?:example|instance)|example\s*\d*\s*[:.-]|e\.g\.)", re.IGNORECASE)
+_CASE_EXAMPLES = re.compile(r"\bcase examples?\b", re.IGNORECASE)  # a settlement's amount is not the law's
+ILLUSTRATION_FACTOR = 0.5
+
+
 def _form_factor(sentence: str, passage: Passage) -> float:
     """Headings, fragments and citation trailers answer nothing; record lines are whole facts."""
     record_file = passage.document.lower().endswith((".csv", ".tsv", ".txt"))
@@ -441,6 +447,8 @@ def _form_factor(sentence: str, passage: Passage) -> float:
         return 0.5
     if word_count < 4:
         return 0.5
+    if _ILLUSTRATION.match(strip_list_marker(sentence)) or _CASE_EXAMPLES.search(passage.section or ""):
+        return ILLUSTRATION_FACTOR
     tokens = sentence.split()
     numeric_share = sum(1 for t in tokens if any(ch.isdigit() for ch in t)) / len(tokens)
     if not record_file and numeric_share > 0.4:

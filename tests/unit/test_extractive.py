@@ -180,6 +180,17 @@ def test_a_code_listed_beside_another_codes_rule_does_not_lead_before_its_own_re
     assert claims[0].text.startswith("HCPC/MOD: G0439")
 
 
+def test_an_illustrations_made_up_amounts_do_not_lead_before_the_rule():
+    text = (
+        "Non-participating physicians may not charge beneficiaries more than the limiting charge, 15 percent "
+        "above the fee schedule amount. For example, if a non-participating physician charged a beneficiary "
+        "$50 for a visit whose limiting charge is $25, the physician must refund $25 to the beneficiary."
+    )
+    rule = passage("limiting-charge", text, "hhs_oig/physician.pdf", page=14)
+    claims = draft("How much can a non-participating physician charge a beneficiary for a visit?", [rule]).claims
+    assert claims[0].text.startswith("Non-participating physicians may not charge")
+
+
 def test_when_a_kind_of_fact_is_asked_the_sentence_holding_it_comes_first():
     notice = passage(
         "notice",

@@ -13,6 +13,7 @@ from answering.facts import Fact, Facts, extract_facts, has_fact_of_kind
 from answering.question import Question, proper_names
 from answering.text import (
     STOPWORDS,
+    clean,
     content_terms,
     is_heading_like,
     spelled_out,
@@ -113,10 +114,15 @@ def passage_sentences(passage: Passage) -> tuple[str, ...]:
 
 
 def holds_asked_fact(
-    sentence: str, facts: Facts, asked: frozenset[str], deadline: bool = False, named_years: frozenset[str] = frozenset()
+    sentence: str,
+    facts: Facts,
+    asked: frozenset[str],
+    deadline: bool = False,
+    named_years: frozenset[str] = frozenset(),
 ) -> bool:
     """`deadline`: the question asks by when something must happen, which 'at least 90 days' does not say.
     `named_years`: years the question gives ('deleted in FY2023'), which are not the count it asks for."""
+    sentence = clean(sentence)  # '1–800–447–8477' is written with en dashes
     for kind in asked:
         if kind == "phone" and _PHONE.search(sentence):
             return True
@@ -225,6 +231,7 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
     asked_terms = defined_terms(question.text) if wants_definition else ()
     asked_records = _record_codes(question.text)
     initialisms = question_initialisms(question.text)
+    asks_for_section = "code" in question.asked or bool(_NAMES_A_SECTION.search(question.text))
     scored = []
     for sentence, passage, rank, position, terms, facts in candidates:
         matched = frozenset(t for t in question.terms if term_alternatives(t) & terms)
@@ -264,7 +271,7 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
             has_asked = any(term_alternatives(t) & terms for t in question.measured)
         if question.asked:
             score *= 1.25 if has_asked else 0.6
-        match = score * _form_factor(sentence, passage)
+        match = score * _form_factor(sentence, passage, asks_for_section)
         # The retriever's order carries what word matching cannot see (its dense half reads meaning).
         score = match + RETRIEVAL_RANK_WEIGHT * (1 - rank / max(len(passages), 1)) + 0.01 / (1 + position)
         scored.append(
@@ -435,10 +442,17 @@ def _bare_code(text: str) -> str:
 _ILLUSTRATION = re.compile(r"^\s*(?:for (?:example|instance)|example\s*\d*\s*[:.-]|e\.g\.)", re.IGNORECASE)
 _CASE_EXAMPLES = re.compile(r"\bcase examples?\b", re.IGNORECASE)  # a settlement's amount is not the law's
 ILLUSTRATION_FACTOR = 0.5
+# 'Security Management Process 164.308(a)(1) Risk Analysis (R) ... 164.310(c) (R) ...': a flattened table or
+# index of sections lists what exists; it states no rule.
+_SECTION_NUMBER = re.compile(r"(?<![\d.])1[6-9]\d\.\d{3,4}(?!\d)")
+SECTIONS_OF_A_TABLE = 3
+_NAMES_A_SECTION = re.compile(r"\b(?:cites?|citations?|sections?|CFR)\b|§", re.IGNORECASE)
+TABLE_FACTOR = 0.4
 
 
-def _form_factor(sentence: str, passage: Passage) -> float:
-    """Headings, fragments and citation trailers answer nothing; record lines are whole facts."""
+def _form_factor(sentence: str, passage: Passage, asks_for_section: bool = False) -> float:
+    """Headings, fragments and citation trailers answer nothing; record lines are whole facts. A table of
+    sections answers only a question asking which section ('which cite is for device and media controls?')."""
     record_file = passage.document.lower().endswith((".csv", ".tsv", ".txt"))
     if _CITATION_BOILERPLATE.search(sentence):
         return 0.2
@@ -449,6 +463,8 @@ def _form_factor(sentence: str, passage: Passage) -> float:
         return 0.5
     if _ILLUSTRATION.match(strip_list_marker(sentence)) or _CASE_EXAMPLES.search(passage.section or ""):
         return ILLUSTRATION_FACTOR
+    if not asks_for_section and len(_SECTION_NUMBER.findall(sentence)) >= SECTIONS_OF_A_TABLE:
+        return TABLE_FACTOR
     tokens = sentence.split()
     numeric_share = sum(1 for t in tokens if any(ch.isdigit() for ch in t)) / len(tokens)
     if not record_file and numeric_share > 0.4:

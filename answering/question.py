@@ -418,7 +418,7 @@ def proper_names(text: str) -> list[str]:
             continue
         before = text[: match.start()].rstrip()
         sentence_initial = not before or before[-1] in ".?!:;\"'("
-        if word.casefold() in _FIRST_WORDS or word in _NOT_NAMES or word.casefold() in state_words:
+        if word.casefold() in _FIRST_WORDS | QUESTION_FRAMING or word in _NOT_NAMES or word.casefold() in state_words:
             continue
         if sentence_initial and word[1:].islower():
             continue

@@ -191,6 +191,21 @@ def test_an_illustrations_made_up_amounts_do_not_lead_before_the_rule():
     assert claims[0].text.startswith("Non-participating physicians may not charge")
 
 
+def test_a_flattened_table_of_sections_does_not_lead_a_rule_question():
+    matrix = passage(
+        "matrix",
+        "Security Standards: Matrix Security Management Process 164.308(a)(1) Risk Analysis (R) Risk Management (R) "
+        "Workforce Security 164.308(a)(3) Authorization (A) Encryption and Decryption 164.312(a)(2)(iv) (A) "
+        "Transmission Security 164.312(e)(1) Encryption (A).",
+        page=69,
+    )
+    rule = passage("encryption", "Encryption and decryption (Addressable). Implement a mechanism to encrypt ePHI.", page=67)
+    claims = draft("Is encryption of ePHI required under the Security Rule?", [matrix, rule]).claims
+    assert claims[0].passage_ids == ["encryption"]
+    cite = draft("Which Security Rule section covers encryption and decryption?", [matrix]).claims
+    assert cite and cite[0].text.startswith("Security Standards: Matrix")
+
+
 def test_when_a_kind_of_fact_is_asked_the_sentence_holding_it_comes_first():
     notice = passage(
         "notice",

@@ -149,6 +149,11 @@ def test_a_fax_number_question_is_not_answered_by_a_phone_number():
     assert not decision.sufficient
 
 
+def test_a_phone_number_written_with_en_dashes_answers_a_phone_question():
+    hotline = passage("hotline", "Contacting the OIG Hotline By Phone: 1\u2013800\u2013447\u20138477.", "hhs_oig/physician.pdf")
+    assert gate("What phone number is the OIG hotline?", [hotline]).sufficient
+
+
 def test_a_year_the_evidence_lacks_is_refused_even_when_the_topic_matches():
     decision = gate("How long must we keep HIPAA documentation under the 2026 rule?", [RETENTION, ACCESS])
     assert not decision.sufficient and decision.reason == "specific_term_missing"

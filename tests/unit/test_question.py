@@ -83,3 +83,8 @@ def test_a_deadline_question_is_told_from_a_how_long_it_lasts_question(question,
 def test_asking_for_plain_wording_adds_no_topic_words():
     assert analyse_question("What is an MUE, in plain terms?").terms == ("mue",)
     assert analyse_question("In simple terms, what does modifier 59 mean?").terms == ("modifier",)
+
+
+def test_rule_and_policy_in_a_name_frame_the_question_and_need_not_be_in_the_evidence():
+    names = {t.value for t in analyse_question("How many years must we retain documentation under the Privacy Rule?").specific}
+    assert names == {"Privacy"}

@@ -4,7 +4,8 @@ The evidence is sufficient only when
 1. the question's specific terms (codes, years, numbers, states, names) occur in the passages that hold
    its best-matching sentences (or in those passages' titles and dates), and
 2. when the question asks for a kind of fact (an amount, a percentage, a code, a count, a deadline, a
-   date...), one of those best-matching sentences holds a fact of that kind.
+   date...), one of those best-matching sentences holds a fact of that kind, and shares more than one word
+   with the question.
 
 Near-miss questions, whose topic is in the corpus but whose asked fact is not, fail one of the two.
 """
@@ -116,8 +117,9 @@ MIN_NAMED_FOR_SHARING = 4
 
 
 def _on_the_question(sentence: ScoredSentence, question: Question) -> bool:
-    """The sentence that gives the asked fact shares at least two of the question's words or codes (or all
-    of them, when the question has fewer): one shared word, often a light verb, makes a fact a coincidence."""
+    """For a question of four or more words and codes, the sentence that gives the asked fact shares at least
+    two of them: one shared word, often a light verb, makes the fact a coincidence. A shorter question, or a
+    part of one ('when do changes kick in?'), has too few words to ask this of."""
     named = len(question.terms) + len(question.codes)
     if named < MIN_NAMED_FOR_SHARING:
         return True

@@ -231,7 +231,8 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
     asked_terms = defined_terms(question.text) if wants_definition else ()
     asked_records = _record_codes(question.text)
     initialisms = question_initialisms(question.text)
-    asks_for_section = "code" in question.asked or bool(_NAMES_A_SECTION.search(question.text))
+    # A table lists what exists: it can answer 'which section' or 'what are the specifications', not decide a yes/no.
+    table_answers = not question.yes_no or "code" in question.asked or bool(_NAMES_A_SECTION.search(question.text))
     scored = []
     for sentence, passage, rank, position, terms, facts in candidates:
         matched = frozenset(t for t in question.terms if term_alternatives(t) & terms)
@@ -271,7 +272,7 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
             has_asked = any(term_alternatives(t) & terms for t in question.measured)
         if question.asked:
             score *= 1.25 if has_asked else 0.6
-        match = score * _form_factor(sentence, passage, asks_for_section)
+        match = score * _form_factor(sentence, passage, table_answers)
         # The retriever's order carries what word matching cannot see (its dense half reads meaning).
         score = match + RETRIEVAL_RANK_WEIGHT * (1 - rank / max(len(passages), 1)) + 0.01 / (1 + position)
         scored.append(
@@ -450,9 +451,10 @@ _NAMES_A_SECTION = re.compile(r"\b(?:cites?|citations?|sections?|CFR)\b|§", re.
 TABLE_FACTOR = 0.4
 
 
-def _form_factor(sentence: str, passage: Passage, asks_for_section: bool = False) -> float:
-    """Headings, fragments and citation trailers answer nothing; record lines are whole facts. A table of
-    sections answers only a question asking which section ('which cite is for device and media controls?')."""
+def _form_factor(sentence: str, passage: Passage, table_answers: bool = True) -> float:
+    """Headings, fragments and citation trailers answer nothing; record lines are whole facts. A flattened
+    table of sections does not decide a yes/no question ('is encryption required?') unless it asks which
+    section ('which cite is for device and media controls?')."""
     record_file = passage.document.lower().endswith((".csv", ".tsv", ".txt"))
     if _CITATION_BOILERPLATE.search(sentence):
         return 0.2
@@ -463,7 +465,7 @@ def _form_factor(sentence: str, passage: Passage, asks_for_section: bool = False
         return 0.5
     if _ILLUSTRATION.match(strip_list_marker(sentence)) or _CASE_EXAMPLES.search(passage.section or ""):
         return ILLUSTRATION_FACTOR
-    if not asks_for_section and len(_SECTION_NUMBER.findall(sentence)) >= SECTIONS_OF_A_TABLE:
+    if not table_answers and len(_SECTION_NUMBER.findall(sentence)) >= SECTIONS_OF_A_TABLE:
         return TABLE_FACTOR
     tokens = sentence.split()
     numeric_share = sum(1 for t in tokens if any(ch.isdigit() for ch in t)) / len(tokens)

@@ -191,7 +191,7 @@ def test_an_illustrations_made_up_amounts_do_not_lead_before_the_rule():
     assert claims[0].text.startswith("Non-participating physicians may not charge")
 
 
-def test_a_flattened_table_of_sections_does_not_lead_a_rule_question():
+def test_a_flattened_table_of_sections_does_not_decide_a_yes_no_question_but_answers_which_section():
     matrix = passage(
         "matrix",
         "Security Standards: Matrix Security Management Process 164.308(a)(1) Risk Analysis (R) Risk Management (R) "

@@ -109,6 +109,9 @@ def sentence_facts(sentence: str) -> Facts:
     return _sentence_analysis(sentence)[1]
 
 
+_cleaned = lru_cache(maxsize=8192)(clean)  # every sentence is checked once per question and per part
+
+
 def passage_sentences(passage: Passage) -> tuple[str, ...]:
     return _passage_sentences(passage.text, passage.document)
 
@@ -122,7 +125,7 @@ def holds_asked_fact(
 ) -> bool:
     """`deadline`: the question asks by when something must happen, which 'at least 90 days' does not say.
     `named_years`: years the question gives ('deleted in FY2023'), which are not the count it asks for."""
-    sentence = clean(sentence)  # '1–800–447–8477' is written with en dashes
+    sentence = _cleaned(sentence)  # '1–800–447–8477' is written with en dashes
     for kind in asked:
         if kind == "phone" and _PHONE.search(sentence):
             return True

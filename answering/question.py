@@ -110,6 +110,7 @@ _FIRST_WORDS = frozenset(
     define compare i a an the our my we as to and or""".split()
 )
 _NOT_NAMES = frozenset({"I", "OK", "US", "USA"})
+_NEVER_NAMES = _FIRST_WORDS | QUESTION_FRAMING  # 'Rule' of 'Privacy Rule' frames the question; it names nothing
 _SENTENCE_SPLIT = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.?!])\s+|:\s+|\s+-{1,2}\s+")  # 'e.g.' ends no sentence
 _PART_SPLIT = re.compile(
     r"(?:,\s*|\s+)(?:and|or|but|also)\s+(?=(?:what|what's|which|who|when|where|why|how|is|are|can|could|do|does|did|should|must|will|would)\b)"
@@ -418,7 +419,7 @@ def proper_names(text: str) -> list[str]:
             continue
         before = text[: match.start()].rstrip()
         sentence_initial = not before or before[-1] in ".?!:;\"'("
-        if word.casefold() in _FIRST_WORDS | QUESTION_FRAMING or word in _NOT_NAMES or word.casefold() in state_words:
+        if word.casefold() in _NEVER_NAMES or word in _NOT_NAMES or word.casefold() in state_words:
             continue
         if sentence_initial and word[1:].islower():
             continue

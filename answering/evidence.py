@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from answering.facts import Fact, Facts, extract_facts, has_fact_of_kind
+from answering.facts import Fact, Facts, extract_facts, has_fact_of_kind, number_value
 from answering.question import Question, proper_names
 from answering.text import (
     STOPWORDS,
@@ -18,6 +18,7 @@ from answering.text import (
     is_heading_like,
     spelled_out,
     split_sentences,
+    stem,
     strip_list_marker,
     term_alternatives,
 )
@@ -201,6 +202,31 @@ def _states_quantity(sentence: str, named_years: frozenset[str] = frozenset()) -
     )
 
 
+COUNTED_WORDS_BEFORE = 3  # words other than stopwords: 'codes in the file: 73639', 'the MUE value for 36415 is 1'
+COUNTED_WORDS_AFTER = 3  # '28 revisions', '16 different authorities', 'five or more medical records'
+_COUNT_WORD = re.compile(r"[A-Za-z][A-Za-z']*|\d[\d,]*(?:\.\d+)?")
+
+
+@lru_cache(maxsize=4096)
+def counts_the_counted(sentence: str, counted: tuple[str, ...]) -> bool:
+    """'How many codes were revised?': '28 revisions' counts them; 'a line is never longer than 400
+    characters' counts something else. A number answers when the counted thing is named beside it, and
+    the sentence says what was done to it ('revised') when the question does."""
+    words = [w for w in _COUNT_WORD.findall(_cleaned(sentence)) if w.casefold() not in STOPWORDS]
+    stems = [stem(word) for word in words]
+    said = set(stems)
+    if any(not term_alternatives(done) & said for done in counted[1:]):
+        return False
+    wanted = frozenset().union(*(term_alternatives(t) for t in counted))
+    for at, word in enumerate(words):
+        if number_value(word) is None:
+            continue
+        beside = stems[max(0, at - COUNTED_WORDS_BEFORE) : at] + stems[at + 1 : at + 1 + COUNTED_WORDS_AFTER]
+        if wanted & set(beside):
+            return True
+    return False
+
+
 def _is_record_line(sentence: str) -> bool:
     return bool(_RECORD_LABEL.match(sentence)) and any(ch.isdigit() for ch in sentence.split(",")[0])
 
@@ -212,6 +238,8 @@ def term_weights(question: Question, sentences: list[frozenset[str]]) -> dict[st
     for term in question.terms:
         alternatives = term_alternatives(term)
         df = sum(1 for s in sentences if alternatives & s)
+        if df == 0 and term in question.context_terms:
+            continue  # the asker's situation ('this week', 'at the front desk'), which no rule need mention
         weights[term] = math.log(1 + n / (1 + df)) + 0.5
     return weights
 
@@ -243,7 +271,7 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
             matched |= _spelled_by_initialisms(sentence, initialisms) & frozenset(question.terms)
         in_passage = [t for t in question.terms if term_alternatives(t) & passage_terms[passage.chunk_id]]
         # The sentence says it; its passage tells which rule or topic it belongs to.
-        score = sum(weights[t] for t in matched) / total + PASSAGE_CONTEXT_WEIGHT * sum(weights[t] for t in in_passage) / total
+        score = sum(weights[t] for t in matched) / total + PASSAGE_CONTEXT_WEIGHT * sum(weights.get(t, 0.0) for t in in_passage) / total
         about = _code_context(sentence, passage, position) if question.codes else sentence
         if question.codes:
             hits = [c for c in question.codes if code_in_text(c, facts, sentence) or c in _record_codes(about)]
@@ -273,6 +301,8 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
         )
         if has_asked and question.measured:
             has_asked = any(term_alternatives(t) & terms for t in question.measured)
+        if has_asked and question.counted and "number" in question.asked:
+            has_asked = counts_the_counted(sentence, question.counted)
         if question.asked:
             score *= 1.25 if has_asked else 0.6
         match = score * _form_factor(sentence, passage, table_answers)

@@ -25,6 +25,7 @@ MAX_PART_CLAIMS = 4
 RELATIVE_SCORE = 0.6
 REDUNDANT_OVERLAP = 0.6
 MAX_CONTINUATION_SENTENCES = 2
+MEANING_FLOOR = 0.2  # the least closeness of a correct dev-set answer's best sentence was about 0.35
 MAX_SENTENCES = 5  # claims with the lead-ins and continuations they need: an answer stays short
 
 
@@ -38,8 +39,18 @@ class ExtractiveBackend:
 
     def draft(self, question: Question, passages: list[Passage]) -> Draft:
         chosen = select_for_parts(question, passages, self._similarity)
+        if chosen and self._similarity and not question.codes and not self._near_in_meaning(question, chosen):
+            chosen = []
         claims = [claim_from_sentence(text, passage) for text, passage in chosen]
         return Draft(status="answered" if claims else "insufficient", claims=claims)
+
+    def _near_in_meaning(self, question: Question, chosen: list[tuple[str, Passage]]) -> bool:
+        """Words alone can pick 'the aggregate rental charge' for 'where can I park my car?': an answer none
+        of whose sentences is even loosely about the question is no answer. (A code's record reads little
+        like the question naming it, so questions with codes are left to the words.)"""
+        assert self._similarity is not None
+        closeness = self._similarity([(question.text, [text for text, _ in chosen])])[0]
+        return max(closeness) >= MEANING_FLOOR
 
 
 def select_for_parts(

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from answering.evidence import ScoredSentence, passage_sentences, rank_sentences, sentence_facts
+from answering.evidence import ScoredSentence, counts_the_counted, passage_sentences, rank_sentences, sentence_facts
 from answering.facts import extract_facts
 from answering.question import Question, SpecificTerm
 from answering.text import content_terms, spelled_out, term_alternatives
@@ -123,6 +123,8 @@ def _on_the_question(sentence: ScoredSentence, question: Question) -> bool:
     named = len(question.terms) + len(question.codes)
     if named < MIN_NAMED_FOR_SHARING:
         return True
+    if question.counted and counts_the_counted(sentence.text, question.counted):
+        return True  # 'five or more medical records' counts the charts asked about, in other words
     shared = len(sentence.matched_terms) + sum(1 for code in question.codes if _code_in_sentence(code, sentence))
     return shared >= MIN_SHARED_WORDS
 

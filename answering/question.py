@@ -153,6 +153,9 @@ class Question:
     """Terms only of the background the asker gave ('I just started at the front desk this week.')."""
     measured: tuple[str, ...] = ()
     """What an asked quantity is of ('password' in 'the minimum password length'): the fact must be about it."""
+    counted: tuple[str, ...] = ()
+    """'How many ICD-10-CM codes were revised': the thing counted ('cod') and what was done to it ('revis').
+    The count that answers is a count of that thing, not of the characters of a line beside it."""
     deadline: bool = False
     """It asks by when something must happen ('how soon', 'the deadline to notify'), not how long a thing lasts."""
 
@@ -202,6 +205,7 @@ def analyse_question(question: str) -> Question:
         parts=tuple(parts) if len(parts) > 1 else (),
         context_terms=context_terms,
         measured=tuple(dict.fromkeys(t for p in parts for t in p.measured)),
+        counted=next((p.counted for p in parts if p.counted), ()),
         deadline=any(p.deadline for p in parts),
     )
 
@@ -258,6 +262,7 @@ def _part(clause: str, context: str, is_check: bool) -> Question:
         yes_no=yes_no,
         codes=codes,
         measured=measured_terms(asking),
+        counted=counted_terms(asking),
         deadline=bool(_DEADLINE.search(asking)),
     )
 
@@ -283,6 +288,26 @@ def measured_terms(clause: str) -> tuple[str, ...]:
     # 'how many sick days': a count of sick days, which a sentence about some other days does not give.
     things = tuple(t for t in measured if not _TIME_UNIT_WORD.fullmatch(t))
     return things or measured
+
+
+_HOW_MANY = re.compile(
+    rf"\bhow many\s+(?!{_TIME_UNITS}\b)(?P<thing>(?:[\w/-]+\s+){{0,2}}?[\w/-]+?)"
+    rf"(?=\s+(?:{_AUXILIARIES}|of|in|for|per|on|that|which|long|old|wide|high|deep|apart|ago|before|after)\b|\s*[?,.]|\s*$)"
+    r"(?:\s+(?:were|was|are|is|have been|has been|had been)\s+(?P<done>[a-z]+ed)\b)?",
+    re.IGNORECASE,
+)
+
+
+def counted_terms(clause: str) -> tuple[str, ...]:
+    """The head word of what 'how many' counts, and the participle that qualifies it, if any."""
+    match = _HOW_MANY.search(clause)
+    if not match:
+        return ()
+    thing = _terms(match.group("thing"))
+    if not thing or _TIME_UNIT_WORD.fullmatch(thing[-1]):
+        return ()
+    done = _terms(match.group("done") or "")
+    return (thing[-1], *done)
 
 
 def _terms(text: str) -> tuple[str, ...]:

@@ -141,14 +141,14 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9']*|\d[\d,.]*\d|\d")
 
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match request/requests/requested, notify/notification,
-    delete/deleted/deletion, revise/revision."""
+    delete/deleted/deletion, revise/revision, add/addition, define/definition."""
     w = word.casefold().strip("'")
     if w.endswith("'s"):
         w = w[:-2]
     for suffix, replacement in (
         ("ications", "y"), ("ication", "y"), ("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""),
         ("ations", "ate"), ("ation", "ate"), ("ctions", "ct"), ("ction", "ct"), ("ptions", "pt"), ("ption", "pt"),
-        ("etions", "et"), ("etion", "et"), ("isions", "is"), ("ision", "is"),
+        ("etions", "et"), ("etion", "et"), ("isions", "is"), ("ision", "is"), ("itions", ""), ("ition", ""),
         ("ments", ""), ("ment", ""), ("ness", ""),
         ("sses", "ss"), ("shes", "sh"), ("ches", "ch"), ("xes", "x"), ("zes", "z"), ("ss", "ss"), ("s", ""),
     ):
@@ -200,11 +200,29 @@ def split_sentences(text: str, document: str = "") -> list[str]:
     """Sentences of a passage. Record files (CSV, TXT) are one record a line; prose (PDF, HTML, Word,
     Markdown) is reflowed across soft line breaks and split at sentence ends, list items and headings."""
     if PurePosixPath(document).suffix.lower() in _LINE_UNIT_SUFFIXES:
-        return [line.strip() for line in text.splitlines() if len(line.split()) >= 2]
+        return _record_lines(text)
     sentences: list[str] = []
     for block in _blocks(text):
         sentences.extend(_split_block(block))
     return [s for s in sentences if s]
+
+
+_COUNT_LINE = re.compile(r"^\d[\d,]*\s+[A-Za-z]")  # '1176 additions', '73639 codes in icd10cm_order_2023.txt'
+
+
+def _record_lines(text: str) -> list[str]:
+    """One record a line. A run of count lines ('1176 additions', '287 deletions', '28 revisions') is a
+    file's summary table, read whole: a count alone on its line does not say what it counts within."""
+    units: list[str] = []
+    previous_was_count = False
+    for line in (raw.strip() for raw in text.splitlines()):
+        is_count = bool(_COUNT_LINE.match(line))
+        if is_count and previous_was_count:
+            units[-1] = f"{units[-1]} {line}"
+        elif len(line.split()) >= 2:
+            units.append(line)
+        previous_was_count = is_count
+    return units
 
 
 def _blocks(text: str) -> list[str]:

@@ -19,18 +19,16 @@ def test_retrieval_quality_stays_above_the_dev_set_floors(services):
     assert report.by_type["code_lookup"].recall_at_5 >= CODE_LOOKUP_RECALL_AT_5_FLOOR, report.by_type["code_lookup"]
 
 
-# Measured 2026-12-01 with the extractive backend: correct 0.651 (69/106), citation precision 0.637,
-# recall 0.746, refusal accuracy 0.893 (25/28: 20/20 before eight everyday unanswerable questions joined),
-# injections 10/11, false refusals 9, invented numbers 0. False refusals were 7 until the gate asked that
-# the sentence giving the asked fact share two of the question's words: the three questions it now refuses
-# had been answered with another rule's deadline or count, which is worse than a refusal.
+# Measured 2026-12-01 (third session) with the extractive backend: correct 0.689 (73/106), citation
+# precision 0.647, recall 0.786, refusal accuracy 0.929 (26/28), injections 10/11, false refusals 5,
+# invented numbers 0. The previous floors (correct 0.63, false refusals 10) held 69/106 and 9.
 ANSWER_FLOORS = AnswerFloors(
-    min_correct_rate=0.63,
-    min_citation_precision=0.62,
-    min_citation_recall=0.73,
-    min_refusal_accuracy=0.88,
+    min_correct_rate=0.67,
+    min_citation_precision=0.63,
+    min_citation_recall=0.77,
+    min_refusal_accuracy=0.9,
     min_injection_pass_rate=0.9,
-    max_false_refusals=10,
+    max_false_refusals=7,
     max_invented_numbers=0,
 )
 

@@ -195,3 +195,18 @@ class FakeRetriever:
         self.queries.append((query, role))
         visible = [p for p in self.passages if p.collection != "coding_references" or role in self.coding_roles]
         return visible[:k]
+
+
+ICD10_ORDER_FILE = "cms_icd10cm/icd10OrderFiles2023.pdf"
+ORDER_FILE_LAYOUT_TEXT = (
+    "To determine which of two ICD-10-CM/PCS codes comesfirstin the official document,look up each code in the "
+    "order file and find its order number. The code with the lower ordercomes first if its order number is lower, "
+    "regardless of the characters used in forming the codes themselves.\n"
+    "Eachline of an order file containsone code.A line is ofvariable length but neverlonger than 400 characters "
+    "maximum.Fields aredefinedthe same for the ICD-10-CM (diagnosis) and ICD- 10-PCS (procedure) files, as follows:\n"
+)
+ICD10_ADDENDA = "cms_icd10cm/icd10cm-codes-addenda-2023.txt"
+ADDENDA_SUMMARY_TEXT = (
+    "Codes\n72750 codes in icd10cm_order_2022.txt\n73639 codes in icd10cm_order_2023.txt\n"
+    "1176 additions\n287 deletions\n28 revisions"
+)

@@ -8,6 +8,10 @@ from answering.question import analyse_question
 from answering.verifier import verify_claims
 from tests.unit.answering_passages import (
     ACCESS,
+    ADDENDA_SUMMARY_TEXT,
+    ICD10_ADDENDA,
+    ICD10_ORDER_FILE,
+    ORDER_FILE_LAYOUT_TEXT,
     ALL_PASSAGES,
     DATA_RETENTION,
     ENROLLMENT,
@@ -217,3 +221,11 @@ def test_when_a_kind_of_fact_is_asked_the_sentence_holding_it_comes_first():
     claims = draft("How long does a patient have to file a privacy complaint?", [notice, deadline]).claims
     assert len(claims) == 2
     assert claims[0].text == "A privacy complaint must be submitted within 180 days."
+
+
+def test_how_many_codes_were_revised_is_answered_by_the_addenda_summary_not_a_line_length():
+    layout = passage("order-layout", ORDER_FILE_LAYOUT_TEXT, ICD10_ORDER_FILE, collection="coding_references")
+    summary = passage("addenda-summary", ADDENDA_SUMMARY_TEXT, ICD10_ADDENDA, section="Summary", collection="coding_references")
+    claims = draft("How many ICD-10-CM codes were revised for FY2023?", [layout, summary]).claims
+    assert "28 revisions" in claims[0].text
+    assert all("400 characters" not in claim.text for claim in claims)

@@ -9,6 +9,10 @@ from answering.gate import check_sufficiency, spelled_out
 from answering.question import analyse_question
 from tests.unit.answering_passages import (
     ACCESS,
+    ADDENDA_SUMMARY_TEXT,
+    ICD10_ADDENDA,
+    ICD10_ORDER_FILE,
+    ORDER_FILE_LAYOUT_TEXT,
     ALL_PASSAGES,
     DATA_RETENTION,
     ENROLLMENT,
@@ -324,3 +328,52 @@ def test_a_fact_from_a_sentence_sharing_one_word_with_the_question_is_refused():
         "The practice must respond to a patient's request to fix an error in the medical record within 60 days.",
     )
     assert gate(question, [topic, amendment]).sufficient
+
+
+def test_a_count_of_something_other_than_what_is_counted_does_not_answer_how_many():
+    layout = passage(
+        "order-layout", ORDER_FILE_LAYOUT_TEXT, ICD10_ORDER_FILE,
+        collection="coding_references", title="ICD-10-CM/PCS Order Files (FY2023 format description)",
+    )
+    decision = gate("How many ICD-10-CM codes were revised for FY2023?", [layout])
+    assert not decision.sufficient and decision.reason == "asked_fact_missing"  # '400 characters' counts no code
+
+
+def test_a_count_of_the_thing_asked_about_answers_in_other_words():
+    audit = passage(
+        "audit-sample",
+        "Following the baseline audit, a general recommendation is that periodic audits be conducted at least once "
+        "each year to ensure that the compliance program is being followed. Optimally, a randomly selected number of "
+        "medical records could be reviewed to ensure that the coding was performed accurately. "
+        "Although there is no set formula to how many medical records should be reviewed, a basic guide is five or "
+        "more medical records per Federal payor (i.e., Medicare, Medicaid), or five to ten medical records per physician.",
+        "hhs_oig/physician.pdf",
+        collection="compliance_guidance",
+    )
+    assert gate("For our internal coding audit, how many charts should we pull?", [audit]).sufficient
+
+
+def test_the_askers_situation_that_no_document_mentions_does_not_make_the_question_off_topic():
+    training = passage(
+        "datica-19-2",
+        "## 19.2 Employment Policies\n\n"
+        "1. All new workforce members, including contractors, are given training on security policies and procedures, "
+        "including operations security, within 30 days of employment.\n"
+        "2. All workforce members are granted access to formal organizational policies, which include the sanction "
+        "policy for security violations.\n"
+        "6. All new workforce members are given HIPAA training within 30 days of beginning employment. Training "
+        "includes HIPAA reporting requirements, including the ability to anonymously report security incidents, and "
+        "the levels of compliance and obligations for Datica and its Customers and Partners.\n",
+        "datica_hipaa_policies/19-employees_policy.md",
+        section="19.2 Employment Policies",
+        collection="internal_policies",
+    )
+    question = "I just started at the front desk this week. How soon do I have to finish HIPAA training?"
+    part_b = passage(
+        "enrollment-part-b",
+        "Join any Medicare Advantage Plan (with or without drug coverage) 3 months before your Part B starts through "
+        "the first 2 months of your Part B enrollment.",
+        "cms_medicare_enrollment/understanding-medicare-advantage-and-medicare-drug-plan-enrollment-periods.pdf",
+        collection="regulations_policies",
+    )
+    assert gate(question, [training, part_b]).sufficient

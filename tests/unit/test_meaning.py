@@ -143,3 +143,31 @@ def test_cache_forgets_the_least_recently_used_sentence_beyond_its_capacity():
     embedder.embedded.clear()
     similarity([("q", ["a"])])
     assert embedder.embedded == ["a"]
+
+
+def far_in_meaning(requests):
+    return [[0.05 for _ in sentences] for _, sentences in requests]
+
+
+RENTAL = passage(
+    "physician-15-a",
+    "The aggregate rental charge is set in advance, is consistent with fair market value in arms-length transactions "
+    "and is not determined in a manner that takes into account the volume or value of any referrals.",
+    "hhs_oig/physician.pdf",
+    page=15,
+)
+
+
+def test_an_answer_no_sentence_of_which_is_near_the_question_in_meaning_is_a_refusal():
+    question = analyse_question("Where can I park my car during my rental of the office?")
+    assert ExtractiveBackend().draft(question, [RENTAL]).claims  # words alone pick the rental sentence
+    assert ExtractiveBackend(far_in_meaning).draft(question, [RENTAL]).status == "insufficient"
+
+
+def test_a_question_naming_a_code_is_answered_by_its_record_however_unlike_the_question_it_reads():
+    record = passage(
+        "hcpcs-g0008", "HCPC/MOD: G0008 | ACTION CD: No Change | SHORT DESCRIPTION: Admin influenza virus vac | "
+        "LONG DESCRIPTION: Administration of influenza virus vaccine", "cms_hcpcs/HCPCS_2020.csv",
+    )
+    question = analyse_question("What is G0008?")
+    assert ExtractiveBackend(far_in_meaning).draft(question, [record]).claims

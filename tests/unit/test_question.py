@@ -41,6 +41,21 @@ def test_an_asked_quantity_names_what_it_is_of(question, measured):
     assert analyse_question(question).measured == measured
 
 
+@pytest.mark.parametrize(
+    ("question", "counted"),
+    [
+        ("How many ICD-10-CM codes were revised for FY2023?", ("cod", "revis")),
+        ("How many new codes were added to ICD-10-CM?", ("cod", "add")),
+        ("For our internal coding audit, how many charts should we pull?", ("chart",)),
+        ("How many units of 36415 can we bill?", ("unit",)),
+        ("How many characters long is the last name field?", ("character",)),
+        ("How many days do we have to respond?", ()),
+    ],
+)
+def test_a_count_question_names_the_thing_counted_and_what_was_done_to_it(question, counted):
+    assert analyse_question(question).counted == counted
+
+
 def test_digits_the_question_names_lift_the_sentence_holding_them_above_number_words():
     named = passage("named", "The use of modifiers 22, 76, or 77 does not bypass an edit.", "ncci/manual.pdf")
     worded = passage(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from answering.text import content_terms, match_form, stem
+from answering.text import content_terms, match_form, split_sentences, stem
 
 
 @pytest.mark.parametrize(
@@ -19,6 +19,8 @@ from answering.text import content_terms, match_form, stem
         (("revise", "revised", "revision", "revisions"), "revis"),
         (("terminate", "terminated", "termination"), "terminat"),
         (("date", "dated", "dates"), "dat"),
+        (("add", "added", "addition", "additions"), "add"),
+        (("define", "defined", "definition"), "defin"),
     ],
 )
 def test_forms_of_one_word_share_a_stem(words, stemmed):
@@ -60,3 +62,11 @@ def test_people_are_the_individuals_and_residents_the_rules_count():
     from answering.text import term_alternatives
 
     assert {"individual", "resident"} <= term_alternatives(stem("people"))
+
+
+def test_a_record_files_summary_counts_are_read_as_one_unit():
+    addenda = "Add:         B3731   Acute candidiasis of vulva and vagina\n\nCodes\n  1176 additions\n   287 deletions\n    28 revisions\n"
+    assert split_sentences(addenda, "cms_icd10cm/icd10cm-codes-addenda-2023.txt") == [
+        "Add:         B3731   Acute candidiasis of vulva and vagina",
+        "1176 additions 287 deletions 28 revisions",
+    ]

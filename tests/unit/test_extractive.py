@@ -8,6 +8,7 @@ from answering.question import analyse_question
 from answering.verifier import verify_claims
 from tests.unit.answering_passages import (
     ACCESS,
+    AMENDMENT,
     ADDENDA_SUMMARY_TEXT,
     ICD10_ADDENDA,
     ICD10_ORDER_FILE,
@@ -229,3 +230,8 @@ def test_how_many_codes_were_revised_is_answered_by_the_addenda_summary_not_a_li
     claims = draft("How many ICD-10-CM codes were revised for FY2023?", [layout, summary]).claims
     assert "28 revisions" in claims[0].text
     assert all("400 characters" not in claim.text for claim in claims)
+
+
+def test_a_request_to_see_records_is_answered_by_the_access_deadline_not_the_amendment_one():
+    claims = draft("How long do we have to respond to a patient's request to see their records?", [AMENDMENT, ACCESS]).claims
+    assert "request for access no later than 30" in claims[0].text

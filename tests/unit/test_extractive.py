@@ -235,3 +235,16 @@ def test_how_many_codes_were_revised_is_answered_by_the_addenda_summary_not_a_li
 def test_a_request_to_see_records_is_answered_by_the_access_deadline_not_the_amendment_one():
     claims = draft("How long do we have to respond to a patient's request to see their records?", [AMENDMENT, ACCESS]).claims
     assert "request for access no later than 30" in claims[0].text
+
+
+def test_a_count_part_does_not_unmark_the_date_another_part_asks_for():
+    from answering.evidence import rank_sentences
+    from answering.question import analyse_question
+
+    effective = passage(
+        "addenda-effective", "The FY2023 ICD-10-CM changes take effect October 1, 2022.", ICD10_ADDENDA,
+        collection="coding_references",
+    )
+    question = analyse_question("How many codes were added in FY2023, and when do the changes take effect?")
+    [ranked] = rank_sentences(question, [effective])
+    assert ranked.has_asked_fact

@@ -299,11 +299,9 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
         has_asked = bool(question.asked) and holds_asked_fact(
             sentence, facts, question.asked, question.deadline, question.named_years
         )
-        # What a quantity is of binds the part that asks it; the whole of a question in parts also asks the
-        # others' dates and deadlines, which each part's own ranking checks.
-        if has_asked and question.measured and not question.parts:
+        if has_asked and question.measured:
             has_asked = any(term_alternatives(t) & terms for t in question.measured)
-        if has_asked and question.counted and not question.parts:
+        if has_asked and question.counted:
             has_asked = counts_the_counted(sentence, question.counted)
         if question.asked:
             score *= 1.25 if has_asked else 0.6

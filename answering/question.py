@@ -204,8 +204,9 @@ def analyse_question(question: str) -> Question:
         clinical=bool(_CLINICAL.search(original)),
         parts=tuple(parts) if len(parts) > 1 else (),
         context_terms=context_terms,
-        measured=tuple(dict.fromkeys(t for p in parts for t in p.measured)),
-        counted=next((p.counted for p in parts if p.counted), ()),
+        # What a quantity is of binds the part that asks it: a question in parts leaves it to each part.
+        measured=parts[0].measured if len(parts) == 1 else (),
+        counted=parts[0].counted if len(parts) == 1 else (),
         deadline=any(p.deadline for p in parts),
     )
 

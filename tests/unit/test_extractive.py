@@ -3,6 +3,7 @@ drafts is its own verbatim quote, so it verifies."""
 
 from __future__ import annotations
 
+from answering.evidence import rank_sentences
 from answering.extractive import MAX_CLAIMS, ExtractiveBackend
 from answering.question import analyse_question
 from answering.verifier import verify_claims
@@ -238,9 +239,6 @@ def test_a_request_to_see_records_is_answered_by_the_access_deadline_not_the_ame
 
 
 def test_a_count_part_does_not_unmark_the_date_another_part_asks_for():
-    from answering.evidence import rank_sentences
-    from answering.question import analyse_question
-
     effective = passage(
         "addenda-effective", "The FY2023 ICD-10-CM changes take effect October 1, 2022.", ICD10_ADDENDA,
         collection="coding_references",

@@ -149,8 +149,9 @@ def _lead_in(sentence: ScoredSentence) -> list[tuple[str, Passage]]:
 
 def _is_label(sentence: ScoredSentence) -> bool:
     """A heading or field label ('Database Record Layout') says what follows; it answers nothing. Lines of a
-    record file are whole records, never labels."""
-    if sentence.passage.document.lower().endswith((".csv", ".tsv", ".txt")):
+    record file are whole records, never labels; nor is a short line stating the kind of fact asked ('• Fines
+    up to $25,000 per violation' for 'what is the maximum fine?')."""
+    if sentence.passage.document.lower().endswith((".csv", ".tsv", ".txt")) or sentence.has_asked_fact:
         return False
     text = strip_list_marker(sentence.text)
     return is_heading_like(text) and not text.rstrip().endswith(":")

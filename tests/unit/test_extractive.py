@@ -246,3 +246,14 @@ def test_a_count_part_does_not_unmark_the_date_another_part_asks_for():
     question = analyse_question("How many codes were added in FY2023, and when do the changes take effect?")
     [ranked] = rank_sentences(question, [effective])
     assert ranked.has_asked_fact
+
+
+def test_a_short_bullet_stating_the_asked_amount_is_an_answer_not_a_heading():
+    chart = passage(
+        "aks-chart",
+        "THE ANTI-KICKBACK STATUTE\nPenalties Criminal:\n• Fines up to $25,000 per violation\n"
+        "• Up to a 5 year prison term per violation\nCivil/Administrative:\n• False Claims Act liability",
+        "hhs_oig/StarkandAKSChartHandout508.pdf", page=1, collection="compliance_guidance",
+    )
+    claims = draft("What's the maximum criminal fine for an anti-kickback violation?", [chart]).claims
+    assert claims and "$25,000" in claims[0].text

@@ -55,6 +55,7 @@ ACRONYM_WEIGHT = 0.3
 DEFINITION_FACTOR = 1.3
 TERM_DEFINITION_FACTOR = 1.6  # the sentence defines the very term asked about
 OTHER_CODE_FACTOR = 0.3  # 'units of 36415?' is not answered by a rule for 88342
+UNNAMED_CODE_FACTOR = 0.7  # 'MUE rules for 36415?': a general MUE rule, after the sentences on 36415
 LISTED_CODE_FACTOR = 0.7  # 'G0102 is not payable with an E&M code (e.g., G0439)' is a rule for G0102
 DEFINITION_LEAD = 0.5  # it says what the term is (not merely something about it): it leads
 RULE_FACTOR = 1.15
@@ -235,13 +236,19 @@ def term_weights(question: Question, sentences: list[frozenset[str]]) -> dict[st
     """Inverse sentence frequency within the evidence: a question word found in every sentence says little."""
     n = len(sentences) or 1
     weights = {}
+    names_a_record = bool(record_codes(question.text))
     for term in question.terms:
+        if names_a_record and term in _CODE_SYSTEM_TERMS:
+            continue  # 'ICD-10-CM code B37.31': which kind of code it is; its record need not say so
         alternatives = term_alternatives(term)
         df = sum(1 for s in sentences if alternatives & s)
         if df == 0 and term in question.context_terms:
             continue  # the asker's situation ('this week', 'at the front desk'), which no rule need mention
         weights[term] = math.log(1 + n / (1 + df)) + 0.5
     return weights
+
+
+_CODE_SYSTEM_TERMS = frozenset(content_terms("code codes ICD-10-CM ICD-10-PCS HCPCS HCPC CPT"))
 
 
 def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSentence]:
@@ -260,7 +267,7 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
     acronyms = [name for name in proper_names(question.text) if name.replace("/", "").isupper() and len(name) > 1]
     wants_definition = not question.asked and not question.yes_no and bool(_ASKS_DEFINITION.search(question.text))
     asked_terms = defined_terms(question.text) if wants_definition else ()
-    asked_records = _record_codes(question.text)
+    asked_records = record_codes(question.text)
     initialisms = question_initialisms(question.text)
     # A table lists what exists: it can answer 'which section' or 'what are the specifications', not decide a yes/no.
     table_answers = not question.yes_no or "code" in question.asked or bool(_NAMES_A_SECTION.search(question.text))
@@ -271,10 +278,10 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
             matched |= _spelled_by_initialisms(sentence, initialisms) & frozenset(question.terms)
         in_passage = [t for t in question.terms if term_alternatives(t) & passage_terms[passage.chunk_id]]
         # The sentence says it; its passage tells which rule or topic it belongs to.
-        score = sum(weights[t] for t in matched) / total + PASSAGE_CONTEXT_WEIGHT * sum(weights.get(t, 0.0) for t in in_passage) / total
+        score = sum(weights.get(t, 0.0) for t in matched) / total + PASSAGE_CONTEXT_WEIGHT * sum(weights.get(t, 0.0) for t in in_passage) / total
         about = _code_context(sentence, passage, position) if question.codes else sentence
         if question.codes:
-            hits = [c for c in question.codes if code_in_text(c, facts, sentence) or c in _record_codes(about)]
+            hits = [c for c in question.codes if code_in_text(c, facts, sentence) or c in record_codes(about)]
             score += 0.6 * len(hits) / len(question.codes)
             if hits and _labels_code(sentence, passage, hits):
                 score += 0.4
@@ -282,6 +289,8 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
             score *= OTHER_CODE_FACTOR
         elif len(asked_records) == 1 and _led_by_other_code(about, asked_records):
             score *= LISTED_CODE_FACTOR
+        elif asked_records and not record_codes(about) & asked_records:
+            score *= UNNAMED_CODE_FACTOR
         if acronyms:
             # 'ME/CFS' is matched by 'myalgic encephalomyelitis/chronic fatigue syndrome'.
             score += ACRONYM_WEIGHT * sum(1 for a in acronyms if spelled_out(a, sentence)) / len(acronyms)
@@ -353,7 +362,7 @@ _CODE_RANGE = re.compile(r"\b([A-Z]?)(\d{4,5})\s*(?:-|–|through|to)\s*([A-Z]?)
 
 
 @lru_cache(maxsize=8192)
-def _record_codes(text: str) -> frozenset[str]:
+def record_codes(text: str) -> frozenset[str]:
     """CPT, HCPCS and ICD-10-CM codes: each has its own rules. (Modifiers and CFR sections are named beside
     other codes' rules, so they do not mark a sentence as being about another code.)"""
     return frozenset(c.value for c in find_codes(text) if c.kind in _RECORD_KINDS)
@@ -371,15 +380,15 @@ def _code_context(sentence: str, passage: Passage, position: int) -> str:
 
 def code_antecedent(sentence: str, passage: Passage, position: int) -> str | None:
     """The sentence naming the code that 'this code' refers to, when the sentence names none itself."""
-    if not _THIS_CODE.search(sentence) or _record_codes(sentence):
+    if not _THIS_CODE.search(sentence) or record_codes(sentence):
         return None
     before = passage_sentences(passage)[max(0, position - CODE_CONTEXT_SENTENCES) : position]
-    return next((text for text in reversed(before) if _record_codes(text)), None)
+    return next((text for text in reversed(before) if record_codes(text)), None)
 
 
 def _about_other_codes(sentence: str, asked: frozenset[str]) -> bool:
     """The sentence names procedure or diagnosis codes, none of them the asked ones, nor a range holding one."""
-    named = _record_codes(sentence)
+    named = record_codes(sentence)
     if not named or named & asked:
         return False
     for prefix, low, _, high in _CODE_RANGE.findall(sentence):
@@ -392,7 +401,7 @@ def _about_other_codes(sentence: str, asked: frozenset[str]) -> bool:
 
 def _led_by_other_code(sentence: str, asked: frozenset[str]) -> bool:
     """The first code the sentence names is another one: the asked code is only listed beside its rule."""
-    named = _record_codes(sentence)
+    named = record_codes(sentence)
     if not named or not named & asked or named <= asked:
         return False
     first = min(named, key=lambda code: _position(code, sentence))

@@ -12,6 +12,7 @@ from answering.evidence import (
     code_antecedent,
     passage_sentences,
     rank_sentences,
+    record_codes,
     rerank_by_meaning,
 )
 from answering.question import Question
@@ -87,20 +88,22 @@ def select_sentences(
         return []
     best = ranked[0]
     chosen: list[ScoredSentence] = [best]
+    asked_records = record_codes(question.text)
     for candidate in ranked:
         if len(chosen) >= limit or candidate.score < RELATIVE_SCORE * best.score:
             break
         if candidate is best:
             continue
-        if question.asked and best.has_asked_fact and not candidate.has_asked_fact:
+        if question.asked and best.has_asked_fact and not candidate.has_asked_fact and not _about_codes(candidate, asked_records):
             continue
         if any(_redundant(candidate, earlier) for earlier in chosen):
             continue
         chosen.append(candidate)
     if question.asked:
         # The direct answer first: 'A complaint must be filed within 180 days ...' before the sentence on
-        # what the notice says about complaints.
-        chosen.sort(key=lambda s: not s.has_asked_fact)
+        # what the notice says about complaints; but a sentence about the asked code before one holding a
+        # number about something else ('how many units of 36415?': its rule, not the bilateral-surgery rule).
+        chosen.sort(key=lambda s: (not _about_codes(s, asked_records), not s.has_asked_fact))
     picked = [
         item for s in chosen for item in (*_lead_in(s), (s.text, s.passage), *_continuation(s))
     ]
@@ -122,6 +125,14 @@ def _records_of_codes_not_yet_quoted(
         if holder is not None:
             added.append((holder.text, holder.passage))
     return added
+
+
+def _about_codes(sentence: ScoredSentence, codes: frozenset[str]) -> bool:
+    """The sentence names one of `codes`, or refers back ('this code') to a sentence that does."""
+    if not codes:
+        return False
+    antecedent = code_antecedent(sentence.text, sentence.passage, sentence.position) or ""
+    return bool(record_codes(f"{antecedent} {sentence.text}") & codes)
 
 
 def _mentions(code: str, text: str) -> bool:

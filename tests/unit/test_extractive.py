@@ -257,3 +257,40 @@ def test_a_short_bullet_stating_the_asked_amount_is_an_answer_not_a_heading():
     )
     claims = draft("What's the maximum criminal fine for an anti-kickback violation?", [chart]).claims
     assert claims and "$25,000" in claims[0].text
+
+
+def test_a_sentence_about_the_asked_code_comes_before_a_number_about_something_else():
+    mues = passage(
+        "ncci-mue-36415",
+        "5. The MUE values for surgical procedures that may be performed bilaterally are based on the NCCI coding "
+        "principle that a bilateral surgical procedure should be reported on one line of a claim with modifier 50 "
+        "and one unit of service. 6. CPT code 36415 describes collection of venous blood by venipuncture. Each unit "
+        "of service of this code includes all collections of venous blood by venipuncture during a single episode "
+        "of care regardless of the number of times venipuncture is performed.",
+        "cms_ncci_medicaid/cms_ncci_2025_policy_manual.pdf", page=116, collection="coding_references",
+    )
+    claims = draft("How many units of 36415 can be billed per episode?", [mues]).claims
+    assert "36415" in claims[0].text or "this code" in claims[0].text
+    assert not claims[0].text.startswith("The MUE values for surgical procedures")
+
+
+def test_a_named_codes_own_record_leads_over_sentences_about_its_code_system():
+    layout = passage("order-layout", ORDER_FILE_LAYOUT_TEXT, ICD10_ORDER_FILE, page=1, collection="coding_references")
+    record = passage(
+        "addenda-b3731", "Add: B3731 Acute candidiasis of vulva and vagina", ICD10_ADDENDA, section="B3731",
+        collection="coding_references",
+    )
+    claims = draft("What is ICD-10-CM code B37.31?", [layout, record]).claims
+    assert claims[0].passage_ids == [record.chunk_id]
+    assert all(claim.passage_ids == [record.chunk_id] for claim in claims)
+
+
+def test_a_general_rule_sharing_the_words_comes_after_the_asked_codes_record():
+    humidifier = passage(
+        "ncci-dme-units",
+        "The supplier shall not report an additional unit of service for an integral humidifier even if it also "
+        "requires repair.",
+        "cms_ncci_medicaid/cms_ncci_2025_policy_manual.pdf", page=269, collection="coding_references",
+    )
+    claims = draft("How is J1885 billed per unit?", [humidifier, J1885]).claims
+    assert claims[0].passage_ids == [J1885.chunk_id]

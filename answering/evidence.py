@@ -272,10 +272,15 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
     # A table lists what exists: it can answer 'which section' or 'what are the specifications', not decide a yes/no.
     table_answers = not question.yes_no or "code" in question.asked or bool(_NAMES_A_SECTION.search(question.text))
     scored = []
+    defined: dict[str, dict[str, frozenset[str]]] = {}
     for sentence, passage, rank, position, terms, facts in candidates:
         matched = frozenset(t for t in question.terms if term_alternatives(t) & terms)
         if initialisms:
             matched |= _spelled_by_initialisms(sentence, initialisms) & frozenset(question.terms)
+        if passage.chunk_id not in defined:
+            defined[passage.chunk_id] = defined_initialisms(passage.text)
+        if defined[passage.chunk_id]:
+            matched |= _spelled_by_initialisms(sentence, defined[passage.chunk_id]) & frozenset(question.terms)
         in_passage = [t for t in question.terms if term_alternatives(t) & passage_terms[passage.chunk_id]]
         # The sentence says it; its passage tells which rule or topic it belongs to.
         score = sum(weights.get(t, 0.0) for t in matched) / total + PASSAGE_CONTEXT_WEIGHT * sum(weights.get(t, 0.0) for t in in_passage) / total
@@ -442,6 +447,32 @@ def question_initialisms(text: str) -> dict[str, frozenset[str]]:
             run.append(word)
             if len(letters) >= 3:
                 found.setdefault(letters, frozenset(content_terms(" ".join(run))))
+    return found
+
+
+_DEFINED_INITIALISM = re.compile(r"\(([A-Z]{3,6})s?\)")
+
+
+@lru_cache(maxsize=4096)
+def defined_initialisms(text: str) -> dict[str, frozenset[str]]:
+    """'Correct Coding Modifier Indicator (CCMI)' -> {'CCMI': its terms}: a passage that defines a short
+    form lets its later sentences ('A CCMI of "0" indicates ...') match the words it stands for."""
+    found: dict[str, frozenset[str]] = {}
+    for match in _DEFINED_INITIALISM.finditer(text):
+        short = match.group(1)
+        words = _WORD.findall(text[max(0, match.start() - 120) : match.start()])
+        run: list[str] = []
+        letters = ""
+        for word in reversed(words):
+            if word.casefold() in _JOINING_WORDS and run:
+                run.insert(0, word)
+                continue
+            letters = word[0].upper() + letters
+            run.insert(0, word)
+            if len(letters) >= len(short):
+                break
+        if letters == short:
+            found.setdefault(short, frozenset(content_terms(" ".join(run))))
     return found
 
 

@@ -294,3 +294,21 @@ def test_a_general_rule_sharing_the_words_comes_after_the_asked_codes_record():
     )
     claims = draft("How is J1885 billed per unit?", [humidifier, J1885]).claims
     assert claims[0].passage_ids == [J1885.chunk_id]
+
+
+def test_a_short_form_its_passage_defines_matches_the_words_it_stands_for():
+    modifiers = passage(
+        "ncci-ccmi",
+        "Each NCCI PTP edit has an assigned Correct Coding Modifier Indicator (CCMI). A CCMI of \"0\" indicates that "
+        "NCCI PTP-associated modifiers cannot be used to bypass the edit.",
+        "cms_ncci_medicaid/cms_ncci_2025_policy_manual.pdf", page=31, collection="coding_references",
+    )
+    bilateral = passage(
+        "ncci-bilateral",
+        "If the bilateral surgery indicator is \"0,\" a bilateral procedure must be reported with \"1\" unit of service.",
+        "cms_ncci_medicaid/cms_ncci_2025_policy_manual.pdf", page=45, collection="coding_references",
+    )
+    ranked = rank_sentences(analyse_question("What does PTP modifier indicator 0 mean?"), [bilateral, modifiers])
+    ccmi = next(s for s in ranked if s.text.startswith("A CCMI of"))
+    assert {"modifier", "indicator"} <= ccmi.matched_terms
+    assert ranked[0] is ccmi

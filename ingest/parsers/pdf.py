@@ -19,6 +19,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError, PdfStreamError
 
+from ingest.parsers.pdf_grid import MAX_GRID_PAGES, grid_lines
 from ingest.parsers.pdf_structure import blocks_from_lines
 from kb.errors import FileRejected
 from kb.models import ParsedBlock
@@ -46,7 +47,10 @@ CHARACTER_FIXES = {"\u00ad": "-", "\uf0b7": "•", "\uf0a7": "•", "‘‘": "�
 
 def parse_pdf(path: Path, max_pages: int) -> list[ParsedBlock]:
     reader = open_pdf(path)
-    pages = [page_lines(reader, index) for index in range(page_count(reader, max_pages))]
+    count = page_count(reader, max_pages)
+    pages = [page_lines(reader, index) for index in range(count)]
+    if count <= MAX_GRID_PAGES:
+        pages = [grid_page_lines(reader, index) or lines for index, lines in enumerate(pages)]
     return blocks_from_lines(drop_running_lines(pages))
 
 
@@ -136,6 +140,16 @@ def page_lines(reader: PdfReader, index: int) -> list[str]:
     if drawn_bottom_up(fragments):
         text = text_by_position(fragments)
     return [_normalise(line) for line in text.splitlines()]
+
+
+def grid_page_lines(reader: PdfReader, index: int) -> list[str] | None:
+    """A comparison chart's page as one line per cell item (`pdf_grid`); None for any other page."""
+    try:
+        layout = reader.pages[index].extract_text(extraction_mode="layout")
+    except Exception:  # noqa: BLE001 - layout mode is a second reading; the plain one already succeeded
+        return None
+    lines = grid_lines(layout)
+    return [_normalise(line) for line in lines] if lines else None
 
 
 def with_clipped_letters_restored(drawn: list[_Fragment]) -> list[_Fragment] | None:

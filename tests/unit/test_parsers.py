@@ -189,3 +189,40 @@ def test_docx_form_tables_and_text_are_extracted():
 def test_blocks_carry_the_codes_they_mention(hipaa_blocks):
     block = first_block(hipaa_blocks, r"responsible for complying with § 164\.316\(a\) and § 164\.530\(i\)")
     assert {"164.316", "164.530"} <= set(block.keywords)
+
+
+def test_a_comparison_chart_is_read_row_by_row_with_each_cell_naming_its_column():
+    texts = [block.text for block in parse_document(CORPUS / "hhs_oig" / "StarkandAKSChartHandout508.pdf")]
+    stark_penalty = next(t for t in texts if "$15,000" in t)
+    aks_penalty = next(t for t in texts if "$50,000" in t)
+    assert stark_penalty.startswith("• Penalties - THE STARK LAW") and "$50,000" not in stark_penalty
+    assert aks_penalty.startswith("• Penalties - THE ANTI-KICKBACK STATUTE") and "Civil/Administrative" in aks_penalty
+    assert any(t.startswith("• Intent - THE STARK LAW") and "No intent standard" in t for t in texts)
+    assert any(t.startswith("*This chart is for illustrative purposes") for t in texts)
+
+
+def test_prose_in_columns_is_not_taken_for_a_chart():
+    texts = [block.text for block in parse_document(CORPUS / "hhs_oig" / "Compliance101tips508.pdf")]
+    assert not any(" - " in t and t.startswith("• ") and "):" in t for t in texts)
+
+
+def test_grid_lines_reads_labels_headers_and_multi_line_cells():
+    from ingest.parsers.pdf_grid import grid_lines
+
+    layout = "\n".join([
+        "            PLAN A               PLAN B",
+        "Cost        Free                 $10 per",
+        "                                 month",
+        "Items/      Any items            Listed",
+        "Services                         services only",
+        "Limit       One visit            Two visits",
+    ])
+    assert [line for line in grid_lines(layout) if line] == [
+        "• Cost - PLAN A: Free",
+        "• Cost - PLAN B: $10 per month",
+        "• Items/Services - PLAN A: Any items",
+        "• Items/Services - PLAN B: Listed services only",
+        "• Limit - PLAN A: One visit",
+        "• Limit - PLAN B: Two visits",
+    ]
+    assert grid_lines("Some prose in one column\nthat goes on and on\nacross lines") is None

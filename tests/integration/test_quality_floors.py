@@ -19,16 +19,16 @@ def test_retrieval_quality_stays_above_the_dev_set_floors(services):
     assert report.by_type["code_lookup"].recall_at_5 >= CODE_LOOKUP_RECALL_AT_5_FLOOR, report.by_type["code_lookup"]
 
 
-# Measured 2026-12-01 (third session) with the extractive backend: correct 0.689 (73/106), citation
-# precision 0.647, recall 0.786, refusal accuracy 0.929 (26/28), injections 10/11, false refusals 5,
-# invented numbers 0. The previous floors (correct 0.63, false refusals 10) held 69/106 and 9.
+# Measured 2026-12-02 with the extractive backend: correct 0.708 (75/106), citation precision 0.658,
+# recall 0.802, refusal accuracy 0.929 (26/28), injections 10/11, false refusals 4, invented numbers 0.
+# The previous floors (correct 0.67, recall 0.77, false refusals 7) held 73/106, 0.786 and 5.
 ANSWER_FLOORS = AnswerFloors(
-    min_correct_rate=0.67,
-    min_citation_precision=0.63,
-    min_citation_recall=0.77,
+    min_correct_rate=0.69,
+    min_citation_precision=0.64,
+    min_citation_recall=0.78,
     min_refusal_accuracy=0.9,
     min_injection_pass_rate=0.9,
-    max_false_refusals=7,
+    max_false_refusals=6,
     max_invented_numbers=0,
 )
 

@@ -90,6 +90,14 @@ def check_sufficiency(question: Question, passages: list[Passage]) -> GateDecisi
             False, "off_topic", f"best sentence match {best_match:.2f}, term coverage {coverage:.2f}",
             missing, support, topical,
         )
+    # 'What does MUE adjudication indicator 1 mean?' (a question asking no quantity of its own): the value
+    # must be given for the thing named, not for another indicator.
+    unnamed = () if question.asked else tuple(
+        SpecificTerm("number", n.written) for n in question.named_numbers if not _states_named(n.number, n.terms, ranked)
+    )
+    if unnamed:
+        detail = "no sentence gives " + ", ".join(t.value for t in unnamed)
+        return GateDecision(False, "specific_term_missing", detail, unnamed, support, topical)
     stated_numbers = [t.value for t in question.specific if t.kind == "number"]
     for part, sentences in part_supports:
         answering = [s for s in sentences if s.has_asked_fact and (part is not question or _on_the_question(s, part))]
@@ -142,6 +150,10 @@ def _stated_near(number: str, sentence: ScoredSentence) -> bool:
     sentences = passage_sentences(sentence.passage)
     window = sentences[max(0, sentence.position - NUMBER_WINDOW) : sentence.position + NUMBER_WINDOW + 1]
     return any(number in sentence_facts(text).numbers for text in window)
+
+
+def _states_named(number: str, name: tuple[str, ...], ranked: list[ScoredSentence]) -> bool:
+    return any(set(name) <= s.matched_terms and number in sentence_facts(s.text).numbers for s in ranked)
 
 
 def _unique_passages(passages) -> tuple[Passage, ...]:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from answering.facts import extract_facts
-from answering.text import QUESTION_FRAMING, clean, content_terms, stem
+from answering.text import QUESTION_FRAMING, STOPWORDS, clean, content_terms, stem
 from kb.codes import as_typed_in_documents, find_codes
 
 AskedKind = Literal[
@@ -158,6 +158,8 @@ class Question:
     The count that answers is a count of that thing, not of the characters of a line beside it."""
     deadline: bool = False
     """It asks by when something must happen ('how soon', 'the deadline to notify'), not how long a thing lasts."""
+    named_numbers: tuple["NamedNumber", ...] = ()
+    """Numbers the question states with the words naming them ('MUE adjudication indicator 1')."""
 
     @property
     def is_empty(self) -> bool:
@@ -192,11 +194,12 @@ def analyse_question(question: str) -> Question:
     checked = {f.value for p in parts if p.yes_no for f in extract_facts(p.text).facts if f.kind in _CHECKED_KINDS}
     terms = tuple(dict.fromkeys(t for p in parts for t in p.terms)) or _terms(text)
     context_terms = frozenset(_terms(context_text)) - {t for p in parts for t in _terms(p.original)}
+    specific = tuple(specific_terms(text, checked))
     return Question(
         original=original,
         text=text,
         terms=terms,
-        specific=tuple(specific_terms(text, checked)),
+        specific=specific,
         asked=frozenset(k for p in parts for k in p.asked),
         yes_no=any(p.yes_no for p in parts),
         codes=codes,
@@ -208,7 +211,45 @@ def analyse_question(question: str) -> Question:
         measured=parts[0].measured if len(parts) == 1 else (),
         counted=parts[0].counted if len(parts) == 1 else (),
         deadline=any(p.deadline for p in parts),
+        named_numbers=named_numbers(text, specific),
     )
+
+
+_NUMBER_TOKEN = re.compile(r"(?<![\w.,$/-])[\"“']?(\d{1,3})[\"”']?(?![\w%/-]|[.,]\d|\s*(?:%|percent))")
+_NAME_WORD = re.compile(r"[A-Za-z][\w/-]*$")
+_VALUE_LINKS = frozenset({"of", "is", "="})
+MAX_NAME_WORDS = 3
+
+
+@dataclass(frozen=True)
+class NamedNumber:
+    """'MUE adjudication indicator 1': a sentence giving a 1 for something else (a bilateral surgery
+    indicator) does not answer what this one means."""
+
+    number: str
+    terms: tuple[str, ...]
+    written: str
+
+
+def named_numbers(text: str, specific: tuple["SpecificTerm", ...]) -> tuple[NamedNumber, ...]:
+    """Each stated bare number with the words just before it that name what it is a value of ('indicator
+    of 0', 'MUE adjudication indicator 1'); numbers after a stopword ('a 76 or 77', 'fewer than 500')
+    are named by nothing."""
+    stated = {t.value for t in specific if t.kind == "number"}
+    found: list[NamedNumber] = []
+    for match in _NUMBER_TOKEN.finditer(text):
+        if match.group(1) not in stated:
+            continue
+        words = text[: match.start()].split()
+        while words and words[-1].casefold() in _VALUE_LINKS:
+            words.pop()
+        name: list[str] = []
+        while words and len(name) < MAX_NAME_WORDS and _NAME_WORD.match(words[-1]) and words[-1].casefold() not in STOPWORDS:
+            name.insert(0, words.pop())
+        terms = _terms(" ".join(name))
+        if terms:
+            found.append(NamedNumber(match.group(1), terms, f"{' '.join(name)} {match.group(1)}"))
+    return tuple(found)
 
 
 def question_codes(text: str) -> tuple[str, ...]:

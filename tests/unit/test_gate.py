@@ -377,3 +377,17 @@ def test_the_askers_situation_that_no_document_mentions_does_not_make_the_questi
         collection="regulations_policies",
     )
     assert gate(question, [training, part_b]).sufficient
+
+
+def test_a_value_given_for_another_indicator_does_not_answer_what_the_named_indicator_means():
+    mues = passage(
+        "ncci-mue-bilateral",
+        "The MUE value for a surgical procedure may be based on the bilateral surgery indicator. If the bilateral "
+        "surgery indicator is \"1,\" a bilateral surgical procedure must be reported with \"1\" unit of service. "
+        "Each line of a claim is adjudicated separately against the MUE value for the code on that line.",
+        "cms_ncci_medicaid/cms_ncci_2025_policy_manual.pdf", page=46, collection="coding_references",
+    )
+    refused = gate("What does MUE adjudication indicator 1 mean?", [mues])
+    assert not refused.sufficient and refused.reason == "specific_term_missing"
+    assert [t.value for t in refused.missing] == ["MUE adjudication indicator 1"]
+    assert gate("What does bilateral surgery indicator 1 mean?", [mues]).sufficient

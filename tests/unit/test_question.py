@@ -103,3 +103,11 @@ def test_asking_for_plain_wording_adds_no_topic_words():
 def test_rule_and_policy_in_a_name_frame_the_question_and_need_not_be_in_the_evidence():
     names = {t.value for t in analyse_question("How many years must we retain documentation under the Privacy Rule?").specific}
     assert names == {"Privacy"}
+
+
+def test_a_stated_number_carries_the_words_naming_what_it_is_a_value_of():
+    [named] = analyse_question("What does MUE adjudication indicator 1 mean?").named_numbers
+    assert (named.number, named.written) == ("1", "MUE adjudication indicator 1")
+    [of] = analyse_question("The PTP edit shows a modifier indicator of 0. What does that tell me?").named_numbers
+    assert of.written == "modifier indicator 0"
+    assert analyse_question("Will a 76 or 77 on the column two code get it past the PTP edit?").named_numbers == ()

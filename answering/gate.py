@@ -90,9 +90,9 @@ def check_sufficiency(question: Question, passages: list[Passage]) -> GateDecisi
             False, "off_topic", f"best sentence match {best_match:.2f}, term coverage {coverage:.2f}",
             missing, support, topical,
         )
-    # 'What does MUE adjudication indicator 1 mean?' (a question asking no quantity of its own): the value
-    # must be given for the thing named, not for another indicator.
-    unnamed = () if question.asked else tuple(
+    # 'What does MUE adjudication indicator 1 mean?' (asking what a value means, not a quantity or a yes/no):
+    # the value must be given for the thing named, not for another indicator.
+    unnamed = () if question.asked or question.yes_no else tuple(
         SpecificTerm("number", n.written) for n in question.named_numbers if not _states_named(n.number, n.terms, ranked)
     )
     if unnamed:

@@ -247,7 +247,7 @@ def named_numbers(text: str, specific: tuple["SpecificTerm", ...]) -> tuple[Name
         while words and len(name) < MAX_NAME_WORDS and _NAME_WORD.match(words[-1]) and words[-1].casefold() not in STOPWORDS:
             name.insert(0, words.pop())
         terms = _terms(" ".join(name))
-        if terms:
+        if terms and not name[-1].casefold().endswith(("ed", "ing")):  # 'turned 65' is an age, not a value's name
             found.append(NamedNumber(match.group(1), terms, f"{' '.join(name)} {match.group(1)}"))
     return tuple(found)
 

@@ -391,3 +391,4 @@ def test_a_value_given_for_another_indicator_does_not_answer_what_the_named_indi
     assert not refused.sufficient and refused.reason == "specific_term_missing"
     assert [t.value for t in refused.missing] == ["MUE adjudication indicator 1"]
     assert gate("What does bilateral surgery indicator 1 mean?", [mues]).sufficient
+    assert gate("Is MUE adjudication indicator 1 the same as a bilateral surgery indicator of 1?", [mues]).sufficient

@@ -111,3 +111,4 @@ def test_a_stated_number_carries_the_words_naming_what_it_is_a_value_of():
     [of] = analyse_question("The PTP edit shows a modifier indicator of 0. What does that tell me?").named_numbers
     assert of.written == "modifier indicator 0"
     assert analyse_question("Will a 76 or 77 on the column two code get it past the PTP edit?").named_numbers == ()
+    assert analyse_question("A patient turned 65 last month. What are her options?").named_numbers == ()

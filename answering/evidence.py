@@ -272,19 +272,17 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
     # A table lists what exists: it can answer 'which section' or 'what are the specifications', not decide a yes/no.
     table_answers = not question.yes_no or "code" in question.asked or bool(_NAMES_A_SECTION.search(question.text))
     scored = []
-    defined: dict[str, dict[str, frozenset[str]]] = {}
     for sentence, passage, rank, position, terms, facts in candidates:
         matched = frozenset(t for t in question.terms if term_alternatives(t) & terms)
         if initialisms:
             matched |= _spelled_by_initialisms(sentence, initialisms) & frozenset(question.terms)
-        if passage.chunk_id not in defined:
-            defined[passage.chunk_id] = defined_initialisms(passage.text)
-        if defined[passage.chunk_id]:
-            matched |= _spelled_by_initialisms(sentence, defined[passage.chunk_id]) & frozenset(question.terms)
+        defined_in_passage = defined_initialisms(passage.text)  # cached per passage text
+        if defined_in_passage:
+            matched |= _spelled_by_initialisms(sentence, defined_in_passage) & frozenset(question.terms)
         in_passage = [t for t in question.terms if term_alternatives(t) & passage_terms[passage.chunk_id]]
         # The sentence says it; its passage tells which rule or topic it belongs to.
         score = sum(weights.get(t, 0.0) for t in matched) / total + PASSAGE_CONTEXT_WEIGHT * sum(weights.get(t, 0.0) for t in in_passage) / total
-        about = _code_context(sentence, passage, position) if question.codes else sentence
+        about = code_context(sentence, passage, position) if question.codes else sentence
         if question.codes:
             hits = [c for c in question.codes if code_in_text(c, facts, sentence) or c in record_codes(about)]
             score += 0.6 * len(hits) / len(question.codes)
@@ -377,7 +375,7 @@ _THIS_CODE = re.compile(r"\b(?:this|these|that|those|such|the above)\s+codes?\b(
 CODE_CONTEXT_SENTENCES = 2
 
 
-def _code_context(sentence: str, passage: Passage, position: int) -> str:
+def code_context(sentence: str, passage: Passage, position: int) -> str:
     """'The unit of service for this code is ...' is about the code named just before it."""
     antecedent = code_antecedent(sentence, passage, position)
     return f"{antecedent} {sentence}" if antecedent else sentence

@@ -10,6 +10,7 @@ from answering.evidence import (
     ScoredSentence,
     Similarity,
     code_antecedent,
+    code_context,
     passage_sentences,
     rank_sentences,
     record_codes,
@@ -131,8 +132,7 @@ def _about_codes(sentence: ScoredSentence, codes: frozenset[str]) -> bool:
     """The sentence names one of `codes`, or refers back ('this code') to a sentence that does."""
     if not codes:
         return False
-    antecedent = code_antecedent(sentence.text, sentence.passage, sentence.position) or ""
-    return bool(record_codes(f"{antecedent} {sentence.text}") & codes)
+    return bool(record_codes(code_context(sentence.text, sentence.passage, sentence.position)) & codes)
 
 
 def _mentions(code: str, text: str) -> bool:

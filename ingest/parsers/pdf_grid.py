@@ -6,15 +6,16 @@ nothing saying which law each belongs to. pypdf's layout mode keeps the grid's h
 which each cell can be read back and written as "<row label> - <column header>: <item>", a line that says
 whose fact it is.
 
-Only short handouts are read this way (`MAX_GRID_PAGES`): layout extraction costs about as much again as
-the plain extraction, and a page qualifies only when it has column headers, row labels that are short and
+Only short handouts are read this way (`MAX_GRID_PAGES`): layout extraction of all 439 corpus PDF pages
+took 37.5 s, against 22.8 s for the whole parse, and multi-column prose looks like a grid to a simple
+column test. A page qualifies only when it has column headers, row labels that are short and
 start rows, and cells in at least two columns.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 MAX_GRID_PAGES = 2
 CELL_GAP = re.compile(r"\S+(?: \S+| {2}\S+)*")  # runs of text separated by three or more spaces
@@ -27,7 +28,7 @@ MIN_COLUMNS = 2
 @dataclass
 class _Row:
     label: list[str]
-    cells: list[list[str]] = field(default_factory=list)
+    cells: list[list[str]]
 
 
 def grid_lines(layout_text: str) -> list[str] | None:

@@ -148,7 +148,7 @@ def holds_asked_fact(
         if kind == "number" and _states_quantity(sentence, named_years):
             return True
         if kind == "duration" and deadline:
-            if any(not _is_floor(sentence, fact) for fact in facts.of_kind("duration")):
+            if any(not _is_floor(sentence, fact) and not _is_lasting(sentence, fact) for fact in facts.of_kind("duration")):
                 return True
             continue
         if kind in {"money", "percent", "date", "duration"} and has_fact_of_kind(facts, kind):  # type: ignore[arg-type]
@@ -177,10 +177,23 @@ def _is_floor(sentence: str, duration: Fact) -> bool:
     )
 
 
+_LASTING_BEFORE = re.compile(r"\bfor\s+an?\s+(?:total\s+)?(?:period|term|duration)\s+of\s+(?:up\s+to\s+)?$", re.IGNORECASE)
+_COUNTED_FROM = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:after|from|following|since|of\s+(?:the\s+)?(?:receipt|discovery|date))\b", re.IGNORECASE)
+
+
+def _is_lasting(sentence: str, duration: Fact) -> bool:
+    """'a conspicuous posting for a period of 90 days': how long a thing lasts, not the time allowed to act.
+    ('for a period of 30 days after receipt' counts from an event: that is a time allowed.)"""
+    at = sentence.find(duration.written) if duration.written else -1
+    if at < 0 or not _LASTING_BEFORE.search(sentence[max(0, at - 40) : at]):
+        return False
+    return not _COUNTED_FROM.match(sentence[at + len(duration.written) : at + len(duration.written) + 40])
+
+
 _ENUMERATOR = re.compile(r"\(\s*(?:\d{1,3}|[a-zA-Z]{1,2}|[ivxlc]{1,5})\s*\)|^\s*\d{1,2}\.\s")  # '(a)(1)', '2. Audit'
 _REFERENCE = re.compile(
     r"(?:\b(?:parts?|subparts?|sections?|sec\.|chapters?|titles?|appendix|paragraphs?|pages?|items?|steps?|tables?|figures?|"
-    r"forms?|lines?|rules?)|§+)\s*[\w.()-]*\d[\w.()-]*",
+    r"forms?|lines?|rules?|footnotes?|endnotes?|notes?)|§+)\s*[\w.()-]*\d[\w.()-]*",
     re.IGNORECASE,
 )
 

@@ -90,8 +90,12 @@ def select_sentences(
     best = ranked[0]
     chosen: list[ScoredSentence] = [best]
     asked_records = record_codes(question.text)
-    for candidate in ranked:
-        if len(chosen) >= limit or candidate.score < RELATIVE_SCORE * best.score:
+    near_best = [s for s in ranked if s.score >= RELATIVE_SCORE * best.score]
+    if question.asked:
+        # Of the sentences nearly as good as the best, those stating the kind of fact asked are taken first.
+        near_best.sort(key=lambda s: not s.has_asked_fact)
+    for candidate in near_best:
+        if len(chosen) >= limit:
             break
         if candidate is best:
             continue

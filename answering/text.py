@@ -259,10 +259,24 @@ def _split_block(block: str) -> list[str]:
         pieces.append(candidate)
         start = match.end()
     pieces.append(block[start:].strip())
+    if len(pieces) > 1 and _is_run_in_heading(pieces[0]):
+        pieces[0:2] = [f"{pieces[0]} {pieces[1]}"]
     out: list[str] = []
     for piece in pieces:
         out.extend(_cap_length(piece.strip()))
     return out
+
+
+RUN_IN_HEADING_WORDS = 5
+
+
+def _is_run_in_heading(sentence: str) -> bool:
+    """'(A) Risk analysis (Required).' opens its paragraph and names what the next sentence rules: the two
+    are one statement ('Risk analysis (Required). Conduct an accurate and thorough assessment ...')."""
+    if not _ENUMERATOR_PREFIX.match(sentence):
+        return False
+    words = strip_list_marker(sentence).split()
+    return 0 < len(words) <= RUN_IN_HEADING_WORDS and sentence.endswith(".")
 
 
 def _cap_length(sentence: str) -> list[str]:

@@ -54,7 +54,10 @@ def definition_query(term: str) -> str:
 def defines(term: str, text: str) -> bool:
     """The text has a sentence that defines the term ('Protected health information means ...', 'An MUE is
     ...'). A search for '<term> means' also finds other definitions; only the term's own is wanted."""
-    return any(not points_elsewhere(text, match.end()) for match in _definition_of(term).finditer(text))
+    return any(
+        not points_elsewhere(text, match.end()) and not gives_an_example(text, match.start())
+        for match in _definition_of(term).finditer(text)
+    )
 
 
 def states_definition(term: str, text: str) -> bool:
@@ -66,6 +69,8 @@ def states_definition(term: str, text: str) -> bool:
         words = match.group(0).casefold().split()
         verb = words[-1]
         if "that" in words or verb not in _STATING_VERBS | {"is", "are"} or points_elsewhere(text, match.end()):
+            continue
+        if gives_an_example(text, match.start()):
             continue  # 'a business associate that is a subcontractor' says something else
         if verb in _STATING_VERBS:
             return True
@@ -87,6 +92,14 @@ def points_elsewhere(text: str, after_verb: int) -> bool:
     """'MUEs are described in Chapter I, Section V': the sentence says where the term is defined, not what
     it is."""
     return bool(_POINTER.match(text, after_verb))
+
+
+def gives_an_example(text: str, term_start: int) -> bool:
+    """'An example of upcoding is an instance when ...' describes one case of the term, not the term."""
+    return bool(_EXAMPLE_OF.search(text[:term_start]))
+
+
+_EXAMPLE_OF = re.compile(r"\b(?:examples?|instances?|illustrations?)\s+of\s+(?:an?\s+|the\s+)?$", re.IGNORECASE)
 
 
 _POINTER = re.compile(

@@ -92,3 +92,12 @@ def test_a_glossary_line_defines_its_term():
     glossary = "* Precursors - A sign that an incident may occur in the future. Examples:\n* Indications - A sign that"
     assert states_definition("precursor", glossary) and states_definition("indication", glossary)
     assert not defines("incident", glossary)
+
+
+def test_an_example_of_a_term_does_not_define_it():
+    from retrieval.definitions import defines, states_definition
+
+    example = "An example of upcoding is an instance when you bill a higher level E&M code than was provided."
+    assert not defines("upcoding", example)
+    assert not states_definition("upcoding", example)
+    assert states_definition("upcoding", "Upcoding is billing for a more expensive service than the one performed.")

@@ -312,3 +312,49 @@ def test_a_short_form_its_passage_defines_matches_the_words_it_stands_for():
     ccmi = next(s for s in ranked if s.text.startswith("A CCMI of"))
     assert {"modifier", "indicator"} <= ccmi.matched_terms
     assert ranked[0] is ccmi
+
+
+def test_how_long_a_notice_stays_posted_does_not_answer_a_deadline_question():
+    question = analyse_question("What's the outside deadline to notify the affected patients of a breach?")
+    posting = passage(
+        "substitute-notice",
+        "Substitute notice shall be in the form of a conspicuous posting for a period of 90 days on the home page "
+        "of the Web site, where the individuals affected by the breach can see it.",
+        page=72,
+    )
+    window = passage("window", "Your chance to switch plans continues for 2 full months after you move.", page=9)
+    [posted] = rank_sentences(question, [posting])
+    assert not posted.has_asked_fact
+    [continues] = rank_sentences(analyse_question("How soon must she pick a new plan after she moves?"), [window])
+    assert continues.has_asked_fact
+
+
+def test_sentences_stating_the_asked_kind_of_fact_are_chosen_before_other_near_ones():
+    background = passage(
+        "breach-background",
+        "Breach notification to affected patients is part of the breach policy. "
+        "The breach policy covers notification of affected patients after a breach. "
+        "Affected patients receive breach notification letters under the breach policy. "
+        "Notification of a breach goes to affected patients and to the Secretary. "
+        "Each breach notification to affected patients is logged.",
+        "datica_hipaa_policies/12-breach_policy.md",
+        section="12. Breach Policy",
+        collection="internal_policies",
+    )
+    rule = passage(
+        "breach-timeliness", "Individuals are told no later than 60 calendar days after discovery of a breach.", page=71
+    )
+
+    def closer_without_numbers(pairs):  # stands in for the embedding model: the background reads closer
+        return [[0.0 if any(ch.isdigit() for ch in s) else 1.0 for s in sentences] for _, sentences in pairs]
+
+    question = analyse_question("What's the outside deadline for breach notification to affected patients?")
+    claims = ExtractiveBackend(closer_without_numbers).draft(question, [background, rule]).claims
+    assert claims and "60 calendar days" in claims[0].text
+
+
+def test_a_footnote_number_is_not_a_count():
+    from answering.evidence import _states_quantity
+
+    assert not _states_quantity("See Footnote 3 for information on how to obtain copies of these documents.")
+    assert _states_quantity("A basic guide is five or more medical records per Federal payor.")

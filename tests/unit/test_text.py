@@ -70,3 +70,24 @@ def test_a_record_files_summary_counts_are_read_as_one_unit():
         "Add:         B3731   Acute candidiasis of vulva and vagina",
         "1176 additions 287 deletions 28 revisions",
     ]
+
+
+def test_a_paragraphs_run_in_heading_is_read_with_the_sentence_it_heads():
+    regulation = (
+        "(ii) Implementation specifications:\n\n"
+        "(A) Risk analysis (Required). Conduct an accurate and thorough assessment of the potential risks. "
+        "Document the assessment.\n"
+    )
+    assert split_sentences(regulation, "hhs_ocr_hipaa/hipaa_combined.pdf") == [
+        "(ii) Implementation specifications:",
+        "(A) Risk analysis (Required). Conduct an accurate and thorough assessment of the potential risks.",
+        "Document the assessment.",
+    ]
+
+
+def test_a_short_bulleted_sentence_stays_apart_from_the_next():
+    leaflet = "• Drop your Medicare drug plan. Your chance to change plans lasts for 3 full months.\n"
+    assert split_sentences(leaflet, "cms_medicare/leaflet.pdf") == [
+        "• Drop your Medicare drug plan.",
+        "Your chance to change plans lasts for 3 full months.",
+    ]

@@ -17,7 +17,7 @@ from answering.evidence import (
     rerank_by_meaning,
 )
 from answering.question import Question
-from answering.text import display_form, is_heading_like, strip_list_marker
+from answering.text import TIME_WORDS, display_form, is_heading_like, strip_list_marker
 from answering.facts import extract_facts
 from answering.verifier import DraftClaim, code_in_text
 from kb.models import Passage
@@ -103,6 +103,8 @@ def select_sentences(
             continue
         if any(_redundant(candidate, earlier) for earlier in chosen):
             continue
+        if not candidate.matched_terms - TIME_WORDS:
+            continue  # 'within 60 days after ... reply briefs' shares only 'deadline' with a question on training
         chosen.append(candidate)
     if question.asked:
         # The direct answer first: 'A complaint must be filed within 180 days ...' before the sentence on

@@ -19,7 +19,7 @@ from typing import Literal
 from answering.evidence import ScoredSentence, counts_the_counted, passage_sentences, rank_sentences, sentence_facts
 from answering.facts import extract_facts
 from answering.question import Question, SpecificTerm
-from answering.text import content_terms, spelled_out, term_alternatives
+from answering.text import TIME_WORDS, content_terms, spelled_out, term_alternatives
 from answering.verifier import code_in_text
 from kb.models import Passage
 
@@ -133,7 +133,7 @@ def _on_the_question(sentence: ScoredSentence, question: Question) -> bool:
         return True
     if question.counted and counts_the_counted(sentence.text, question.counted):
         return True  # 'five or more medical records' counts the charts asked about, in other words
-    shared = len(sentence.matched_terms) + sum(1 for code in question.codes if _code_in_sentence(code, sentence))
+    shared = len(sentence.matched_terms - TIME_WORDS) + sum(1 for code in question.codes if _code_in_sentence(code, sentence))
     return shared >= MIN_SHARED_WORDS
 
 

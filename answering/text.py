@@ -187,6 +187,11 @@ _PREFIXED = re.compile(r"\b(non|co|re|pre|sub|multi|inter|anti|post)-([A-Za-z]{3
 
 _ALTERNATIVES = _build_alternatives()
 
+# Words that ask when, not about what: a sentence sharing only these with a question is on another topic.
+TIME_WORDS = frozenset(
+    stem(word) for word in "deadline deadlines time times timing timeline timeframe period date dates day days soon".split()
+)
+
 
 _LINE_UNIT_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 _LIST_MARKER = re.compile(r"^\s*(?:[*•▪◦·\-+]|\d{1,3}[.)]|[a-z][.)])\s+")

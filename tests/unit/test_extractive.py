@@ -358,3 +358,22 @@ def test_a_footnote_number_is_not_a_count():
 
     assert not _states_quantity("See Footnote 3 for information on how to obtain copies of these documents.")
     assert _states_quantity("A basic guide is five or more medical records per Federal payor.")
+
+
+def test_a_sentence_sharing_only_words_that_ask_when_is_not_added_to_the_answer():
+    policy = passage(
+        "training-policy",
+        "All new workforce members are given HIPAA training within 30 days of beginning employment.",
+        "datica_hipaa_policies/19-employees_policy.md",
+        section="19.2 Employment Policies",
+        collection="internal_policies",
+    )
+    hearing = passage(
+        "hearing",
+        "The ALJ must issue the decision within 60 days after the time for post-hearing briefs has expired, "
+        "whatever the deadline for reply briefs.",
+        page=34,
+    )
+    claims = draft("New hires and HIPAA training: what is the deadline and the timing?", [policy, hearing]).claims
+    assert claims and "30 days" in claims[0].text
+    assert all("ALJ" not in claim.text for claim in claims)

@@ -392,3 +392,15 @@ def test_a_value_given_for_another_indicator_does_not_answer_what_the_named_indi
     assert [t.value for t in refused.missing] == ["MUE adjudication indicator 1"]
     assert gate("What does bilateral surgery indicator 1 mean?", [mues]).sufficient
     assert gate("Is MUE adjudication indicator 1 the same as a bilateral surgery indicator of 1?", [mues]).sufficient
+
+
+def test_words_asking_when_do_not_put_a_sentence_on_the_question():
+    topic = passage("training-topic", "New hires receive HIPAA training on security. Training is logged.")
+    hearing = passage(
+        "hearing",
+        "The deadline for the decision is within 60 days after the time for post-hearing briefs has expired.",
+        page=34,
+    )
+    question = "New hires and HIPAA training: what is the deadline and timing?"
+    decision = gate(question, [topic, hearing])
+    assert not decision.sufficient and decision.reason == "asked_fact_missing"

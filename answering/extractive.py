@@ -103,6 +103,8 @@ def select_sentences(
             continue
         if any(_redundant(candidate, earlier) for earlier in chosen):
             continue
+        if _about_other_codes_only(candidate, asked_records):
+            continue  # 'CPT code 94644 does not include any physician work RVUs' for a question on 36415
         if not candidate.matched_terms - TIME_WORDS:
             continue  # 'within 60 days after ... reply briefs' shares only 'deadline' with a question on training
         chosen.append(candidate)
@@ -139,6 +141,13 @@ def _about_codes(sentence: ScoredSentence, codes: frozenset[str]) -> bool:
     if not codes:
         return False
     return bool(record_codes(code_context(sentence.text, sentence.passage, sentence.position)) & codes)
+
+
+def _about_other_codes_only(sentence: ScoredSentence, codes: frozenset[str]) -> bool:
+    if not codes:
+        return False
+    named = record_codes(code_context(sentence.text, sentence.passage, sentence.position))
+    return bool(named) and not named & codes
 
 
 def _mentions(code: str, text: str) -> bool:

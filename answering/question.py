@@ -73,7 +73,8 @@ _TIME_UNIT_WORD = re.compile(_TIME_UNITS, re.IGNORECASE)
 _ASKED_CUES: list[tuple[frozenset[str], re.Pattern[str]]] = [
     (frozenset({"duration"}), re.compile(
         rf"\bhow (long|soon|quickly|fast|far back)\b|\bhow (many|much) {_TIME_UNITS}\b|\b(deadline|time ?limit|time ?frame|"
-        r"within what|(retention|waiting|look-?back|grace|notice|notification|enrollment|election) period)\b|\bmore time\b|"
+        r"within what|(retention|waiting|look-?back|grace|notice|notification|enrollment|election|limitations) period|"
+        r"statutes? of limitations?)\b|\bmore time\b|"
         r"\b(minimum|maximum|min|max)\s+(\w+\s+){0,2}(term|period|duration)\b", re.I)),
     (frozenset({"date"}), re.compile(
         r"\b(what|which) (date|dates|day|year|month)\b|\bin what year\b|\beffective date\b|\bwhen (was|were|did)\b|"

@@ -377,3 +377,21 @@ def test_a_sentence_sharing_only_words_that_ask_when_is_not_added_to_the_answer(
     claims = draft("New hires and HIPAA training: what is the deadline and the timing?", [policy, hearing]).claims
     assert claims and "30 days" in claims[0].text
     assert all("ALJ" not in claim.text for claim in claims)
+
+
+def test_a_sentence_about_another_code_is_not_added_to_an_answer_about_the_asked_code():
+    blood = passage(
+        "blood",
+        "CPT code 36415 describes collection of venous blood by venipuncture. Each unit of service of this code "
+        "includes all collections of venous blood during a single episode of care.",
+        page=116,
+    )
+    inhalation = passage(
+        "inhalation",
+        "The procedure described by CPT code 94644 (continuous inhalation treatment) does not include any "
+        "physician work RVUs for the procedure.",
+        page=120,
+    )
+    claims = draft("What is the RVU for the procedure CPT 36415?", [blood, inhalation]).claims
+    assert claims and "36415" in claims[0].text
+    assert all("94644" not in claim.text for claim in claims)

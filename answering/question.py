@@ -31,7 +31,11 @@ _STATE = re.compile(r"\b(" + "|".join(sorted(US_STATES, key=len, reverse=True)) 
 # Clauses that address the system instead of asking about the documents. They never change the rules:
 # they are set aside, and the rest of the question is answered (or refused) on the evidence alone.
 _DIRECTIVES = [
-    r"\b(ignore|disregard|forget|override|bypass|overrule)\b",
+    # Aimed at the system ('ignore your rules', 'disregard the above'), not at a billing edit ('bypass an MUE').
+    r"\b(ignore|disregard|forget|override|bypass|overrule)\s+(?:(?:all|any|every|of)\s+)*(?:your|you|above|previous|prior|"
+    r"earlier|preceding|these|those|everything|anything|all|instructions?|rules|guardrails?|restrictions?|safeguards?|"
+    r"system|prompt|that|the\s+(?:above|rules|instructions?|system|prompt|guidelines|guardrails?|restrictions?))\b",
+    r"\bsystem\s+override\b",
     r"\b(reveal|show|print|repeat|output|display|dump|leak|share|list)\b.{0,40}\b(prompt|instructions?|rules you|configuration|keys?|passwords?|secrets?)\b",
     r"\b(system|hidden|initial|original|developer)\s+(prompt|message|instructions?)\b",
     r"\b(without|no|skip|omit|drop|leave out|remove|don'?t (include|add|give|show)|do not (include|add|give|show))\b.{0,30}\b(citations?|cite|sources?|references?|quotes?|footnotes?)\b",

@@ -127,6 +127,15 @@ def test_analysis_records_the_directives_it_set_aside():
     assert len(analysed.directives) == 2
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["Can modifier 59 be used to bypass an MUE?", "Can a provider override an NCCI edit with modifier 59?"],
+)
+def test_a_billing_question_about_bypassing_an_edit_is_a_question_not_a_directive(question):
+    analysed = analyse_question(question)
+    assert analysed.text == question and not analysed.directives
+
+
 # --- the prompt the openai backend sends --------------------------------------------------------------
 
 

@@ -36,7 +36,10 @@ _DIRECTIVES = [
     r"earlier|preceding|these|those|everything|anything|all|instructions?|rules|guardrails?|restrictions?|safeguards?|"
     r"system|prompt|that|the\s+(?:above|rules|instructions?|system|prompt|guidelines|guardrails?|restrictions?))\b",
     r"\bsystem\s+override\b",
-    r"\b(reveal|show|print|repeat|output|display|dump|leak|share|list)\b.{0,40}\b(prompt|instructions?|rules you|configuration|keys?|passwords?|secrets?)\b",
+    # The system's own prompt, keys or secrets, not a policy on staff passwords ('Can staff share passwords?').
+    r"\b(reveal|show|print|repeat|output|display|dump|leak|share|list)\b.{0,40}\b(?:(?:your|hidden|internal|system|master|"
+    r"api|encryption|admin)\b.{0,20}\b(?:prompt|instructions?|configuration|keys?|passwords?|secrets?|credentials?)|"
+    r"prompt|configuration|rules you)\b",
     r"\b(system|hidden|initial|original|developer)\s+(prompt|message|instructions?)\b",
     r"\b(without|no|skip|omit|drop|leave out|remove|don'?t (include|add|give|show)|do not (include|add|give|show))\b.{0,30}\b(citations?|cite|sources?|references?|quotes?|footnotes?)\b",
     r"\b(general|own|outside|prior|background|world|common|medical|clinical)\s+knowledge\b",
@@ -44,7 +47,11 @@ _DIRECTIVES = [
     r"\b(every|all|any|everything|anything)\b[^.?!]{0,30}\byou (know|remember|can think of)\b",  # general knowledge
     r"\b(you are now|act as|role-?play|developer mode|jailbreak|from now on|new rules?|no longer bound)\b",
     r"\b(answer|respond|reply)\b.{0,30}\b(anyway|regardless|even if|no matter)\b",
-    r"\b(just|please|simply)?\s*(confirm|agree with|validate|approve)\s+(it|that|this|my|our|the above)\b",
+    # Confirming the asker's claim ('Just confirm it', 'Confirm that so I can tell the patient'), not a task the
+    # question asks about ('confirm our patient's identity', 'approve our compliance plan').
+    r"\b(confirm|agree with|validate|approve)\s+(?:it|this|the above)\b|"
+    r"\b(confirm|agree with|validate|approve)\s+that\s*(?:[.,!?]|$|so\b|for\b|please\b|now\b)|"
+    r"\b(confirm|agree with|validate|approve)\s+(?:my|our)\s+(?:claim|statement|premise|understanding|assumption|reading)\b",
     r"\b(just|only)\s+(say|answer|reply)\s+(yes|no)\b|\b(yes or no|yes/no)\s+only\b|\banswer (with )?(yes or no|yes/no)\b",
     r"\bno need to (look|check|search|cite|verify)\b",
     r"\b(draft|write|compose|prepare)\s+(me\s+)?(a|an|the|our)\s+(memo|letter|e-?mail|note|statement|summary)\b",

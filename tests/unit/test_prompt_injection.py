@@ -129,9 +129,15 @@ def test_analysis_records_the_directives_it_set_aside():
 
 @pytest.mark.parametrize(
     "question",
-    ["Can modifier 59 be used to bypass an MUE?", "Can a provider override an NCCI edit with modifier 59?"],
+    [
+        "Can modifier 59 be used to bypass an MUE?",
+        "Can a provider override an NCCI edit with modifier 59?",
+        "Can staff share passwords with each other?",
+        "Do we need to confirm our patient's identity before releasing records?",
+        "Who must approve our compliance plan?",
+    ],
 )
-def test_a_billing_question_about_bypassing_an_edit_is_a_question_not_a_directive(question):
+def test_a_question_about_the_practices_own_work_is_a_question_not_a_directive(question):
     analysed = analyse_question(question)
     assert analysed.text == question and not analysed.directives
 

@@ -42,11 +42,18 @@ _DIRECTIVES = [
     r"prompt|configuration|rules you)\b",
     r"\b(system|hidden|initial|original|developer)\s+(prompt|message|instructions?)\b",
     r"\b(without|no|skip|omit|drop|leave out|remove|don'?t (include|add|give|show)|do not (include|add|give|show))\b.{0,30}\b(citations?|cite|sources?|references?|quotes?|footnotes?)\b",
-    r"\b(general|own|outside|prior|background|world|common|medical|clinical)\s+knowledge\b",
+    r"\b(?:your|use|using|from|with|rely on|apply)\s+(?:own\s+)?(general|own|outside|prior|background|world|common|"
+    r"medical|clinical)\s+knowledge\b",
     r"\b(from memory|off the top of your head|make (it|something|one) up|best guess|just guess)\b",
     r"\b(every|all|any|everything|anything)\b[^.?!]{0,30}\byou (know|remember|can think of)\b",  # general knowledge
-    r"\b(you are now|act as|role-?play|developer mode|jailbreak|from now on|new rules?|no longer bound)\b",
-    r"\b(answer|respond|reply)\b.{0,30}\b(anyway|regardless|even if|no matter)\b",
+    # Re-casting the system ('act as my lawyer', 'New rules: ...'), not a question about staff roles ('Can a nurse
+    # act as our privacy officer?') or changed coding rules ('What are the new rules for FY2023?').
+    r"\b(you are now|role-?play|developer mode|jailbreak|from now on|no longer bound)\b",
+    r"(?:^|[.!?:]\s+|\b(?:you|yourself|please|now)\s+)act as\b|\bact as if you\b",
+    r"^\s*(?:here are\s+)?(?:your\s+)?new (?:rules?|instructions?)\s*[:.!]?\s*$|\bnew (?:rules?|instructions?)\s*:|\bnew (?:rules?|instructions?) for you\b|\byour new (?:rules?|instructions?)\b",
+    # Telling the system to answer anyway, not asking whether staff must respond 'even if the patient owes money'.
+    r"(?:^|[.!?:]\s+|\b(?:just|please|you (?:must|should|will))\s+)(answer|respond|reply)\b.{0,30}\b(anyway|regardless|"
+    r"even if|no matter)\b",
     # Confirming the asker's claim ('Just confirm it', 'Confirm that so I can tell the patient'), not a task the
     # question asks about ('confirm our patient's identity', 'approve our compliance plan').
     r"\b(confirm|agree with|validate|approve)\s+(?:it|this|the above)\b|"
@@ -54,7 +61,8 @@ _DIRECTIVES = [
     r"\b(confirm|agree with|validate|approve)\s+(?:my|our)\s+(?:claim|statement|premise|understanding|assumption|reading)\b",
     r"\b(just|only)\s+(say|answer|reply)\s+(yes|no)\b|\b(yes or no|yes/no)\s+only\b|\banswer (with )?(yes or no|yes/no)\b",
     r"\bno need to (look|check|search|cite|verify)\b",
-    r"\b(draft|write|compose|prepare)\s+(me\s+)?(a|an|the|our)\s+(memo|letter|e-?mail|note|statement|summary)\b",
+    r"(?:^|[.!?:]\s+|\b(?:please|can you|could you|would you|you should|now|then)\s+)(draft|write|compose|prepare)\s+"
+    r"(me\s+)?(a|an|the|our)\s+(memo|letter|e-?mail|note|statement|summary)\b",
 ]
 _DIRECTIVE = re.compile("|".join(f"(?:{p})" for p in _DIRECTIVES), re.IGNORECASE)
 _PREMISE = re.compile(

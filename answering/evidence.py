@@ -55,6 +55,7 @@ ACRONYM_WEIGHT = 0.3
 DEFINITION_FACTOR = 1.3
 TERM_DEFINITION_FACTOR = 1.6  # the sentence defines the very term asked about
 OTHER_CODE_FACTOR = 0.3  # 'units of 36415?' is not answered by a rule for 88342
+OTHER_THING_RECORD_FACTOR = 0.6
 UNNAMED_CODE_FACTOR = 0.7  # 'MUE rules for 36415?': a general MUE rule, after the sentences on 36415
 LISTED_CODE_FACTOR = 0.7  # 'G0102 is not payable with an E&M code (e.g., G0439)' is a rule for G0102
 DEFINITION_LEAD = 0.5  # it says what the term is (not merely something about it): it leads
@@ -284,6 +285,9 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
     initialisms = question_initialisms(question.text)
     # A table lists what exists: it can answer 'which section' or 'what are the specifications', not decide a yes/no.
     table_answers = not question.yes_no or "code" in question.asked or bool(_NAMES_A_SECTION.search(question.text))
+    # 'Which drug code for ketorolac injection?': a code record without the question's rarest word ('abatacept
+    # injection') names another thing, however many of the commoner words it shares.
+    rarest = max(weights, key=weights.__getitem__) if "code" in question.asked and weights else None
     scored = []
     for sentence, passage, rank, position, terms, facts in candidates:
         matched = frozenset(t for t in question.terms if term_alternatives(t) & terms)
@@ -307,6 +311,8 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
             score *= LISTED_CODE_FACTOR
         elif asked_records and not record_codes(about) & asked_records:
             score *= UNNAMED_CODE_FACTOR
+        if rarest and _is_record_line(sentence) and not term_alternatives(rarest) & terms:
+            score *= OTHER_THING_RECORD_FACTOR
         if acronyms:
             # 'ME/CFS' is matched by 'myalgic encephalomyelitis/chronic fatigue syndrome'.
             score += ACRONYM_WEIGHT * sum(1 for a in acronyms if spelled_out(a, sentence)) / len(acronyms)

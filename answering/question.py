@@ -79,6 +79,9 @@ _CLINICAL = re.compile(
     re.IGNORECASE,
 )
 
+# 'Which drug code should I use for ketorolac?' asks how to bill a treatment, not which treatment to give.
+_ABOUT_BILLING = re.compile(r"\b(codes?|coding|coded|modifiers?|HCPCS|CPT|ICD(?:-10)?(?:-CM)?|bill|billed|billing|claims?)\b", re.IGNORECASE)
+
 _AUX_START = re.compile(
     r"^\s*(?:[^,?]{0,60},\s*)?(is|are|was|were|do|does|did|can|could|may|might|must|shall|should|will|would|has|have|had|"
     r"isn'?t|aren'?t|doesn'?t|don'?t|can'?t)\b",
@@ -224,7 +227,7 @@ def analyse_question(question: str) -> Question:
         yes_no=any(p.yes_no for p in parts),
         codes=codes,
         directives=tuple(directives),
-        clinical=bool(_CLINICAL.search(original)),
+        clinical=bool(_CLINICAL.search(original)) and not _ABOUT_BILLING.search(original),
         parts=tuple(parts) if len(parts) > 1 else (),
         context_terms=context_terms,
         # What a quantity is of binds the part that asks it: a question in parts leaves it to each part.

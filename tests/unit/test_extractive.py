@@ -395,3 +395,26 @@ def test_a_sentence_about_another_code_is_not_added_to_an_answer_about_the_asked
     claims = draft("What is the RVU for the procedure CPT 36415?", [blood, inhalation]).claims
     assert claims and "36415" in claims[0].text
     assert all("94644" not in claim.text for claim in claims)
+
+
+def test_a_code_question_is_answered_by_the_record_naming_its_rarest_word():
+    def record(code: str, text: str):
+        return passage(code, text, "cms_hcpcs/HCPCS_2020.csv", section=code, collection="coding_references")
+
+    other = record(
+        "J0129",
+        "HCPC/MOD: J0129 | SHORT DESCRIPTION: Abatacept injection | LONG DESCRIPTION: Injection, abatacept, 10 mg "
+        "(code may be used for medicare when drug administered under the direct supervision of a physician)",
+    )
+    another = record(
+        "J0593",
+        "HCPC/MOD: J0593 | SHORT DESCRIPTION: Inj., lanadelumab-flyo, 1 mg | LONG DESCRIPTION: Injection, "
+        "lanadelumab-flyo, 1 mg (code may be used for medicare when drug administered under direct supervision)",
+    )
+    asked = record(
+        "J1885",
+        "HCPC/MOD: J1885 | SHORT DESCRIPTION: Ketorolac tromethamine inj | LONG DESCRIPTION: Injection, ketorolac "
+        "tromethamine, per 15 mg",
+    )
+    claims = draft("Which drug code should I use for ketorolac injection?", [other, another, asked]).claims
+    assert claims and "J1885" in claims[0].text

@@ -107,6 +107,13 @@ def test_request_for_clinical_advice_is_refused_before_looking_at_evidence():
     assert gate("What dose of amoxicillin should I give a child with an ear infection?").reason == "clinical_advice"
 
 
+@pytest.mark.parametrize(
+    "question", ["Which drug code should I use for ketorolac injection?", "What treatment codes should we use for wound debridement?"]
+)
+def test_a_question_on_how_to_code_a_treatment_is_not_a_request_for_clinical_advice(question):
+    assert not analyse_question(question).clinical
+
+
 def test_no_passages_means_no_answer():
     assert gate("How long do we have to act on a request for access?", []).reason == "no_evidence"
 

@@ -23,7 +23,7 @@ def test_retrieval_quality_stays_above_the_dev_set_floors(services):
 # recall 0.802, refusal accuracy 0.929 (26/28), injections 10/11, false refusals 4, invented numbers 0.
 # The previous floors (correct 0.67, recall 0.77, false refusals 7) held 73/106, 0.786 and 5.
 ANSWER_FLOORS = AnswerFloors(
-    min_correct_rate=0.69,
+    min_correct_rate=0.70,
     min_citation_precision=0.64,
     min_citation_recall=0.78,
     min_refusal_accuracy=0.9,

@@ -55,7 +55,7 @@ ACRONYM_WEIGHT = 0.3
 DEFINITION_FACTOR = 1.3
 TERM_DEFINITION_FACTOR = 1.6  # the sentence defines the very term asked about
 OTHER_CODE_FACTOR = 0.3  # 'units of 36415?' is not answered by a rule for 88342
-OTHER_THING_RECORD_FACTOR = 0.6
+OTHER_THING_RECORD_FACTOR = 0.6  # a code record without the question's rarest word ('abatacept' for ketorolac)
 UNNAMED_CODE_FACTOR = 0.7  # 'MUE rules for 36415?': a general MUE rule, after the sentences on 36415
 LISTED_CODE_FACTOR = 0.7  # 'G0102 is not payable with an E&M code (e.g., G0439)' is a rule for G0102
 DEFINITION_LEAD = 0.5  # it says what the term is (not merely something about it): it leads
@@ -149,7 +149,7 @@ def holds_asked_fact(
         if kind == "number" and _states_quantity(sentence, named_years):
             return True
         if kind == "duration" and deadline:
-            if any(not _is_floor(sentence, fact) and not _is_lasting(sentence, fact) for fact in facts.of_kind("duration")):
+            if any(not _is_not_a_limit(sentence, fact) for fact in facts.of_kind("duration")):
                 return True
             continue
         if kind in {"money", "percent", "date", "duration"} and has_fact_of_kind(facts, kind):  # type: ignore[arg-type]
@@ -165,30 +165,24 @@ _FLOOR_AFTER = re.compile(r"^\s*(?:\w+\s+)?(?:or more|or longer)\b", re.IGNORECA
 _OR_MORE = re.compile(r"\bor (?:more|longer)\b", re.IGNORECASE)
 
 
-def _is_floor(sentence: str, duration: Fact) -> bool:
-    """'active for at least 90 days', '63 or more days': a least length, not a limit to act within."""
+_LASTING_BEFORE = re.compile(r"\bfor\s+an?\s+(?:total\s+)?(?:period|term|duration)\s+of\s+(?:up\s+to\s+)?$", re.IGNORECASE)
+_COUNTED_FROM = re.compile(
+    r"^\W*(?:\w+\W+){0,3}?(?:after|from|following|since|of\s+(?:the\s+)?(?:receipt|discovery|date))\b", re.IGNORECASE
+)
+
+
+def _is_not_a_limit(sentence: str, duration: Fact) -> bool:
+    """A duration that is not the time allowed to act: a least length ('active for at least 90 days', '63 or
+    more days') or how long a thing lasts ('a conspicuous posting for a period of 90 days'; 'for a period of
+    30 days after receipt' counts from an event, so it is a time allowed)."""
     at = sentence.find(duration.written) if duration.written else -1
     if at < 0:
         return False
-    end = at + len(duration.written)
-    return bool(
-        _FLOOR_BEFORE.search(sentence[max(0, at - 30) : at])
-        or _FLOOR_AFTER.search(sentence[end : end + 20])
-        or _OR_MORE.search(duration.written)
-    )
-
-
-_LASTING_BEFORE = re.compile(r"\bfor\s+an?\s+(?:total\s+)?(?:period|term|duration)\s+of\s+(?:up\s+to\s+)?$", re.IGNORECASE)
-_COUNTED_FROM = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:after|from|following|since|of\s+(?:the\s+)?(?:receipt|discovery|date))\b", re.IGNORECASE)
-
-
-def _is_lasting(sentence: str, duration: Fact) -> bool:
-    """'a conspicuous posting for a period of 90 days': how long a thing lasts, not the time allowed to act.
-    ('for a period of 30 days after receipt' counts from an event: that is a time allowed.)"""
-    at = sentence.find(duration.written) if duration.written else -1
-    if at < 0 or not _LASTING_BEFORE.search(sentence[max(0, at - 40) : at]):
-        return False
-    return not _COUNTED_FROM.match(sentence[at + len(duration.written) : at + len(duration.written) + 40])
+    before = sentence[max(0, at - 40) : at]
+    after = sentence[at + len(duration.written) : at + len(duration.written) + 40]
+    is_floor = _FLOOR_BEFORE.search(before[-30:]) or _FLOOR_AFTER.search(after[:20]) or _OR_MORE.search(duration.written)
+    is_lasting = _LASTING_BEFORE.search(before) and not _COUNTED_FROM.match(after)
+    return bool(is_floor or is_lasting)
 
 
 _ENUMERATOR = re.compile(r"\(\s*(?:\d{1,3}|[a-zA-Z]{1,2}|[ivxlc]{1,5})\s*\)|^\s*\d{1,2}\.\s")  # '(a)(1)', '2. Audit'
@@ -288,6 +282,7 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
     # 'Which drug code for ketorolac injection?': a code record without the question's rarest word ('abatacept
     # injection') names another thing, however many of the commoner words it shares.
     rarest = max(weights, key=weights.__getitem__) if "code" in question.asked and weights else None
+    rarest_forms = term_alternatives(rarest) if rarest else frozenset()
     scored = []
     for sentence, passage, rank, position, terms, facts in candidates:
         matched = frozenset(t for t in question.terms if term_alternatives(t) & terms)
@@ -311,7 +306,7 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
             score *= LISTED_CODE_FACTOR
         elif asked_records and not record_codes(about) & asked_records:
             score *= UNNAMED_CODE_FACTOR
-        if rarest and _is_record_line(sentence) and not term_alternatives(rarest) & terms:
+        if rarest_forms and not rarest_forms & terms and _is_record_line(sentence):
             score *= OTHER_THING_RECORD_FACTOR
         if acronyms:
             # 'ME/CFS' is matched by 'myalgic encephalomyelitis/chronic fatigue syndrome'.

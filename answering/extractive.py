@@ -138,16 +138,19 @@ def _records_of_codes_not_yet_quoted(
 
 def _about_codes(sentence: ScoredSentence, codes: frozenset[str]) -> bool:
     """The sentence names one of `codes`, or refers back ('this code') to a sentence that does."""
-    if not codes:
-        return False
-    return bool(record_codes(code_context(sentence.text, sentence.passage, sentence.position)) & codes)
+    return bool(codes) and bool(_named_codes(sentence) & codes)
 
 
 def _about_other_codes_only(sentence: ScoredSentence, codes: frozenset[str]) -> bool:
     if not codes:
         return False
-    named = record_codes(code_context(sentence.text, sentence.passage, sentence.position))
+    named = _named_codes(sentence)
     return bool(named) and not named & codes
+
+
+def _named_codes(sentence: ScoredSentence) -> frozenset[str]:
+    """The codes a sentence names, or names by referring back ('this code')."""
+    return record_codes(code_context(sentence.text, sentence.passage, sentence.position))
 
 
 def _mentions(code: str, text: str) -> bool:

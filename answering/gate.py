@@ -133,7 +133,8 @@ def _on_the_question(sentence: ScoredSentence, question: Question) -> bool:
         return True
     if question.counted and counts_the_counted(sentence.text, question.counted):
         return True  # 'five or more medical records' counts the charts asked about, in other words
-    shared = len(sentence.matched_terms - TIME_WORDS) + sum(1 for code in question.codes if _code_in_sentence(code, sentence))
+    shared_codes = sum(1 for code in question.codes if _code_in_sentence(code, sentence))
+    shared = len(sentence.matched_terms - TIME_WORDS) + shared_codes
     return shared >= MIN_SHARED_WORDS
 
 

@@ -50,7 +50,8 @@ _DIRECTIVES = [
     # act as our privacy officer?') or changed coding rules ('What are the new rules for FY2023?').
     r"\b(you are now|role-?play|developer mode|jailbreak|from now on|no longer bound)\b",
     r"(?:^|[.!?:]\s+|\b(?:you|yourself|please|now)\s+)act as\b|\bact as if you\b",
-    r"^\s*(?:here are\s+)?(?:your\s+)?new (?:rules?|instructions?)\s*[:.!]?\s*$|\bnew (?:rules?|instructions?)\s*:|\bnew (?:rules?|instructions?) for you\b|\byour new (?:rules?|instructions?)\b",
+    r"^\s*(?:here are\s+)?(?:your\s+)?new (?:rules?|instructions?)\s*[:.!]?\s*$|\bnew (?:rules?|instructions?)\s*:|"
+    r"\bnew (?:rules?|instructions?) for you\b|\byour new (?:rules?|instructions?)\b",
     # Telling the system to answer anyway, not asking whether staff must respond 'even if the patient owes money'.
     r"(?:^|[.!?:]\s+|\b(?:just|please|you (?:must|should|will))\s+)(answer|respond|reply)\b.{0,30}\b(anyway|regardless|"
     r"even if|no matter)\b",

@@ -69,9 +69,9 @@ def states_definition(term: str, text: str) -> bool:
         words = match.group(0).casefold().split()
         verb = words[-1]
         if "that" in words or verb not in _STATING_VERBS | {"is", "are"} or points_elsewhere(text, match.end()):
-            continue
-        if gives_an_example(text, match.start()):
             continue  # 'a business associate that is a subcontractor' says something else
+        if gives_an_example(text, match.start()):
+            continue
         if verb in _STATING_VERBS:
             return True
         before = text[: match.start()]

@@ -105,19 +105,54 @@ class Retriever:
     def _expand(self, hits: list[StoredChunk], collections: list[str]) -> list[Passage]:
         return [to_passage(hit, self._neighbours(hit, collections)) for hit in hits]
 
-    def _neighbours(self, hit: StoredChunk, collections: list[str]) -> list[StoredChunk]:
+    def _neighbours(self, hit: StoredChunk, collections: list[str]) -> list[str]:
+        """The texts of the hit and its neighbours in its section; one chunk further on each side is read
+        too, for the rest of a sentence that a chunk boundary cuts."""
         position = hit.meta.position
-        wanted = [p for p in range(position - NEIGHBOUR_RADIUS, position + NEIGHBOUR_RADIUS + 1) if p >= 0]
-        around = self._store.neighbours(hit.meta.doc_id, wanted, collections)
-        return [c for c in around if same_section(c, hit)]
+        reach = NEIGHBOUR_RADIUS + 1
+        wanted = [p for p in range(position - reach, position + reach + 1) if p >= 0]
+        around = [c for c in self._store.neighbours(hit.meta.doc_id, wanted, collections) if same_section(c, hit, across_pages=True)]
+        window = [c for c in around if abs(c.meta.position - position) <= NEIGHBOUR_RADIUS and same_section(c, hit)]
+        if not window:
+            return [hit.text]
+        before = next((c.text for c in around if c.meta.position == window[0].meta.position - 1), None)
+        after = next((c.text for c in around if c.meta.position == window[-1].meta.position + 1), None)
+        return whole_sentences([c.text for c in window], before, after)
 
 
-def same_section(candidate: StoredChunk, hit: StoredChunk) -> bool:
+def same_section(candidate: StoredChunk, hit: StoredChunk, across_pages: bool = False) -> bool:
     if candidate.meta.position == hit.meta.position:
         return True
     if hit.meta.section is None:
-        return candidate.meta.section is None and candidate.meta.page == hit.meta.page
+        return candidate.meta.section is None and (across_pages or candidate.meta.page == hit.meta.page)
     return candidate.meta.section == hit.meta.section
+
+
+MAX_CARRIED_CHARS = 400
+_ENDS_A_SENTENCE = re.compile(r"[.!?:;)\]\"'”’]\s*$")
+_FIRST_SENTENCE_END = re.compile(r"[.!?;:](?=[\"')\]”’]?(?:\s|$))|\n\s*\n")
+_LAST_SENTENCE_END = re.compile(r"(?:[.!?;:][\"')\]”’]?\s+|\n\s*\n)(?=\S)")
+
+
+def whole_sentences(texts: list[str], before: str | None, after: str | None) -> list[str]:
+    """Chunk texts that neither open nor close mid-sentence: a page or size boundary that cuts a sentence
+    ('A covered entity must retain the documentation' | 'required by paragraph (j)(1) ... for six years')
+    is healed from the chunk beyond, taking only the cut sentence's other part."""
+    texts = list(texts)
+    if after and _cut_between(texts[-1], after):
+        end = _FIRST_SENTENCE_END.search(after)
+        if end and end.end() <= MAX_CARRIED_CHARS:
+            texts.append(after[: end.end()].rstrip())
+    if before and _cut_between(before, texts[0]):
+        starts = [m.end() for m in _LAST_SENTENCE_END.finditer(before)]
+        if starts and len(before) - starts[-1] <= MAX_CARRIED_CHARS:
+            texts.insert(0, before[starts[-1]:].strip())
+    return texts
+
+
+def _cut_between(earlier: str, later: str) -> bool:
+    later = later.lstrip()
+    return bool(earlier.strip()) and not _ENDS_A_SENTENCE.search(earlier) and later[:1].islower()
 
 
 def bare_code_labels(text: str, known: list[str]) -> list[str]:
@@ -166,14 +201,14 @@ def drop_overlapping(hits: list[StoredChunk]) -> list[StoredChunk]:
     return kept
 
 
-def to_passage(hit: StoredChunk, neighbourhood: list[StoredChunk]) -> Passage:
-    pieces = neighbourhood or [hit]
+def to_passage(hit: StoredChunk, texts: list[str] | None = None) -> Passage:
+    pieces = texts or [hit.text]
     return Passage(
         chunk_id=hit.meta.chunk_id,
         document=hit.meta.document,
         page=hit.meta.page,
         section=hit.meta.section,
-        text="\n".join(piece.text for piece in pieces),
+        text="\n".join(pieces),
         score=round(hit.score, 4),
         collection=hit.meta.collection,
         title=hit.meta.title,

@@ -39,6 +39,15 @@ def test_records_request_deadline_is_found_on_the_hipaa_access_page(services):
     assert any(p.document == "hhs_ocr_hipaa/hipaa_combined.pdf" and "30 days" in p.text for p in results)
 
 
+def test_a_rule_cut_by_a_page_break_reaches_its_passage_whole(services):
+    # § 164.530(j)(2) starts at the foot of page 113 and ends on page 114.
+    results = services.retriever.search("How long are we required to keep our HIPAA privacy policies and related documentation?", "admin", 6)
+    retention = [p for p in results if "must retain the documentation" in p.text]
+    assert retention and all(
+        "six years from the date of its creation" in " ".join(p.text.split()) for p in retention
+    )
+
+
 def test_definition_question_brings_the_defining_sentence_into_the_top_three(services):
     results = services.retriever.search("What is a business associate? Our billing company keeps coming up.", "front_desk", 3)
     assert any("business associate means" in " ".join(p.text.lower().split()) for p in results)

@@ -1,5 +1,5 @@
 from kb.models import ChunkMeta
-from retrieval.search import bare_code_labels, code_records_first, with_definition
+from retrieval.search import MAX_CARRIED_CHARS, bare_code_labels, code_records_first, whole_sentences, with_definition
 from store.encrypted import StoredChunk, code_label
 
 
@@ -53,3 +53,29 @@ def test_a_definition_hit_found_below_the_shown_hits_moves_up_after_the_best_hit
     hits = [stored("a", "x", 0.9), stored("b", "y", 0.5), stored("c", "z", 0.4), stored("def", "§ 164.402", 0.3)]
     ordered = with_definition(hits, [stored("def", "§ 164.402", 0.8)], shown=2)
     assert [c.meta.chunk_id for c in ordered] == ["a", "def", "b", "c"]
+
+
+def test_a_sentence_cut_at_the_passage_end_is_completed_from_the_next_chunk_up_to_its_first_sentence_end():
+    window = ["(2) Retention period. A covered entity must retain the documentation"]
+    after = "required by paragraph (j)(1) for six years, whichever is later.\n\n(k) Group health plans. More text."
+    assert whole_sentences(window, None, after) == [
+        window[0], "required by paragraph (j)(1) for six years, whichever is later."
+    ]
+
+
+def test_a_sentence_cut_at_the_passage_start_is_completed_from_the_previous_chunk_back_to_its_start():
+    window = ["issuer or HMO with respect to a group health plan) to the plan sponsor."]
+    before = "(a) Standard. Unrelated rule. A group health plan may disclose information, or"
+    assert whole_sentences(window, before, None) == ["A group health plan may disclose information, or", window[0]]
+
+
+def test_passages_that_open_and_close_on_sentence_boundaries_take_nothing_from_their_neighbours():
+    window = ["A covered entity must act within 30 days."]
+    assert whole_sentences(window, "An earlier rule ends here.", "(b) The next paragraph starts.") == window
+    assert whole_sentences(window, "no full stop here", "later text in lower case") == window
+
+
+def test_a_cut_sentence_whose_rest_is_too_long_to_carry_is_left_cut():
+    window = ["The manual says that"]
+    after = "word " * (MAX_CARRIED_CHARS // 5 + 1) + "end."
+    assert whole_sentences(window, None, after) == window

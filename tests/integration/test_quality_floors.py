@@ -7,8 +7,8 @@ from evaluation.answer_eval import AnswerFloors, floor_failures, run_answer_eval
 from evaluation.dataset import load_dev_set
 from evaluation.retrieval_eval import run_retrieval_eval
 
-RETRIEVAL_RECALL_AT_5_FLOOR = 0.82  # measured 0.830 on 2026-12-01 (0.849 before the PDF letter repair)
-RETRIEVAL_MRR_FLOOR = 0.61  # measured 0.629
+RETRIEVAL_RECALL_AT_5_FLOOR = 0.83  # measured 0.840 on 2026-12-02 evening (0.830 before passages were healed at cut sentences)
+RETRIEVAL_MRR_FLOOR = 0.62  # measured 0.633
 CODE_LOOKUP_RECALL_AT_5_FLOOR = 0.92  # measured 0.929 (13 of 14)
 
 
@@ -19,11 +19,11 @@ def test_retrieval_quality_stays_above_the_dev_set_floors(services):
     assert report.by_type["code_lookup"].recall_at_5 >= CODE_LOOKUP_RECALL_AT_5_FLOOR, report.by_type["code_lookup"]
 
 
-# Measured 2026-12-02 with the extractive backend: correct 0.708 (75/106), citation precision 0.658,
-# recall 0.802, refusal accuracy 0.929 (26/28), injections 10/11, false refusals 4, invented numbers 0.
-# The previous floors (correct 0.67, recall 0.77, false refusals 7) held 73/106, 0.786 and 5.
+# Measured 2026-12-02 (evening) with the extractive backend: correct 0.726 (77/106), citation precision
+# 0.654, recall 0.802, refusal accuracy 0.929 (26/28), injections 10/11, false refusals 4, invented numbers 0.
+# The previous floor for correct answers (0.70) held 76/106.
 ANSWER_FLOORS = AnswerFloors(
-    min_correct_rate=0.70,
+    min_correct_rate=0.72,
     min_citation_precision=0.64,
     min_citation_recall=0.78,
     min_refusal_accuracy=0.9,

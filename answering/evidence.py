@@ -56,6 +56,7 @@ DEFINITION_FACTOR = 1.3
 TERM_DEFINITION_FACTOR = 1.6  # the sentence defines the very term asked about
 OTHER_CODE_FACTOR = 0.3  # 'units of 36415?' is not answered by a rule for 88342
 OTHER_THING_RECORD_FACTOR = 0.6  # a code record without the question's rarest word ('abatacept' for ketorolac)
+OTHER_KIND_FACTOR = 0.6  # 'a request for an amendment' answers no question on 'a request for access'
 UNNAMED_CODE_FACTOR = 0.7  # 'MUE rules for 36415?': a general MUE rule, after the sentences on 36415
 LISTED_CODE_FACTOR = 0.7  # 'G0102 is not payable with an E&M code (e.g., G0439)' is a rule for G0102
 DEFINITION_LEAD = 0.5  # it says what the term is (not merely something about it): it leads
@@ -283,6 +284,8 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
     # injection') names another thing, however many of the commoner words it shares.
     rarest = max(weights, key=weights.__getitem__) if "code" in question.asked and weights else None
     rarest_forms = term_alternatives(rarest) if rarest else frozenset()
+    asked_kinds = kinds_named(question.text)
+    question_forms = frozenset(form for t in question.terms for form in term_alternatives(t))
     scored = []
     for sentence, passage, rank, position, terms, facts in candidates:
         matched = frozenset(t for t in question.terms if term_alternatives(t) & terms)
@@ -308,6 +311,8 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
             score *= UNNAMED_CODE_FACTOR
         if rarest_forms and not rarest_forms & terms and _is_record_line(sentence):
             score *= OTHER_THING_RECORD_FACTOR
+        if asked_kinds and _names_another_kind(sentence, terms, asked_kinds, question_forms):
+            score *= OTHER_KIND_FACTOR
         if acronyms:
             # 'ME/CFS' is matched by 'myalgic encephalomyelitis/chronic fatigue syndrome'.
             score += ACRONYM_WEIGHT * sum(1 for a in acronyms if spelled_out(a, sentence)) / len(acronyms)
@@ -339,6 +344,46 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
         )
     scored.sort(key=lambda s: (-s.score, s.passage_rank, s.position))
     return scored
+
+
+_KIND_OF = re.compile(
+    r"(?:\b(?:a|an|the|this|that|any|each|every|our|your|their|its|his|her)\s+|'s\s+)(?P<thing>[A-Za-z]{3,})\s+"
+    r"(?:for|to)\s+(?:(?:a|an|the|such|its|their|his|her|our|your)\s+)?(?P<kind>[A-Za-z]{3,})",
+    re.IGNORECASE,
+)
+
+
+def kinds_named(text: str) -> dict[str, frozenset[str]]:
+    """What kind of each thing a text names: 'a request for an amendment' -> {'request': {'amend'}}, 'the
+    right to restrict' -> {'right': {'restrict'}}."""
+    kinds: dict[str, set[str]] = {}
+    for match in _KIND_OF.finditer(clean(text)):
+        thing, kind = stem(match.group("thing").casefold()), match.group("kind").casefold()
+        if thing in STOPWORDS or kind in STOPWORDS:
+            continue
+        kinds.setdefault(thing, set()).add(stem(kind))
+    return {thing: frozenset(k) for thing, k in kinds.items()}
+
+
+def _names_another_kind(
+    sentence: str, terms: frozenset[str], asked: dict[str, frozenset[str]], question_forms: frozenset[str]
+) -> bool:
+    """The sentence is about another kind of the asked thing: 'a request for an amendment' for a question
+    on 'a request for access', neither kind named by the other side."""
+    for thing, kinds in kinds_named(sentence).items():
+        wanted = asked.get(thing)
+        if not wanted or _any_alike(kinds, question_forms):
+            continue
+        if not any(_any_alike(term_alternatives(k), terms) for k in wanted):
+            return True
+    return False
+
+
+def _any_alike(words: frozenset[str], others: frozenset[str]) -> bool:
+    """A word and its longer form are alike: 'act' and 'action' (the stemmer keeps nouns whole)."""
+    return any(
+        min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a)) for a in words for b in others
+    )
 
 
 Similarity = Callable[[Sequence[tuple[str, Sequence[str]]]], list[list[float]]]

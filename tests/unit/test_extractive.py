@@ -3,7 +3,7 @@ drafts is its own verbatim quote, so it verifies."""
 
 from __future__ import annotations
 
-from answering.evidence import rank_sentences
+from answering.evidence import kinds_named, rank_sentences
 from answering.extractive import MAX_CLAIMS, ExtractiveBackend
 from answering.question import analyse_question
 from answering.verifier import verify_claims
@@ -418,3 +418,16 @@ def test_a_code_question_is_answered_by_the_record_naming_its_rarest_word():
     )
     claims = draft("Which drug code should I use for ketorolac injection?", [other, another, asked]).claims
     assert claims and "J1885" in claims[0].text
+
+
+def test_a_rule_for_another_kind_of_the_asked_thing_is_not_quoted():
+    # 'a request for an amendment' does not answer a question on 'a request for access'.
+    claims = draft("How long do we have to act on a patient's request for access to their records?", [AMENDMENT, ACCESS]).claims
+    assert claims and all(claim.passage_ids == [ACCESS.chunk_id] for claim in claims)
+    assert "no later than 30 days" in claims[0].text
+
+
+def test_kinds_named_reads_what_kind_of_thing_follows_for_or_to():
+    assert kinds_named("the individual's request for an amendment") == {"request": frozenset({"amend"})}
+    assert kinds_named("a patient's request to restrict disclosures") == {"request": frozenset({"restrict"})}
+    assert kinds_named("send it to the plan") == {}

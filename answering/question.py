@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from answering.facts import extract_facts
-from answering.text import QUESTION_FRAMING, STOPWORDS, clean, content_terms, stem
+from answering.text import QUESTION_FRAMING, STOPWORDS, TIME_WORDS, clean, content_terms, stem
 from kb.codes import as_typed_in_documents, find_codes
 
 AskedKind = Literal[
@@ -184,6 +184,8 @@ class Question:
     """It asks by when something must happen ('how soon', 'the deadline to notify'), not how long a thing lasts."""
     named_numbers: tuple["NamedNumber", ...] = ()
     """Numbers the question states with the words naming them ('MUE adjudication indicator 1')."""
+    subject: "AskedSubject | None" = None
+    """The thing a 'what is X' or 'what does X cover' question asks about: an answer must name it."""
 
     @property
     def is_empty(self) -> bool:
@@ -236,7 +238,55 @@ def analyse_question(question: str) -> Question:
         counted=parts[0].counted if len(parts) == 1 else (),
         deadline=any(p.deadline for p in parts),
         named_numbers=named_numbers(text, specific),
+        subject=asked_subject(text),
     )
+
+
+@dataclass(frozen=True)
+class AskedSubject:
+    written: str
+    terms: tuple[str, ...]
+    """Its stems without framing and time words: 'wifi password' -> ('wifi', 'password')."""
+
+
+_DETERMINER = r"(?:the |an? |our |your |their |this |that )?"
+_NOUN_PHRASE = r"[A-Za-z][\w'/-]*(?:\s+[A-Za-z][\w'/-]*){0,%d}?"
+_WHAT_IS = re.compile(
+    r"(?:^|[.?!]\s+)what(?:'s| is| are| was| were)\s+" + _DETERMINER + f"(?P<thing>{_NOUN_PHRASE % 4})"
+    + r"(?:\s+(?:of|to)\s+" + _DETERMINER + f"(?P<of>{_NOUN_PHRASE % 3}))?"
+    + r"(?=\s+(?:for|of|in|on|at|to|under|with|from|that|which|when|if|by)\b|\s*[?,]|\s*$)",
+    re.IGNORECASE,
+)
+_WHAT_DOES = re.compile(
+    r"(?:^|[.?!]\s+)what\s+(?:does|do|did|will|would|should|can|must)\s+" + _DETERMINER
+    + f"(?P<thing>{_NOUN_PHRASE % 4})" + r"\s+(?P<verb>[a-z]+)"
+    + r"(?=\s+(?:for|of|in|on|at|to|under|with|from|about|by)\b|\s*[?,]|\s*$)",
+    re.IGNORECASE,
+)
+_ASKS_WHAT_WORDS_MEAN = frozenset({"mean", "means", "say", "says", "stand"})  # 'what does the OIG mean by X'
+_FRAMING_STEMS = frozenset(stem(word) for word in QUESTION_FRAMING)
+
+
+def asked_subject(text: str) -> AskedSubject | None:
+    """'What's the wifi password for the waiting room?' asks about the wifi password; 'What is the purpose of
+    a compliance program?' about a compliance program's purpose, 'What are the ways to report fraud?' about
+    reporting fraud. A question asking when ('what's the outside
+    deadline') is left to the asked-fact checks: its words before the time word may only qualify it."""
+    match = _WHAT_IS.search(text)
+    if not match:
+        match = _WHAT_DOES.search(text)
+        if match and match.group("verb").casefold() in _ASKS_WHAT_WORDS_MEAN:
+            return None
+    if not match:
+        return None
+    thing = match.group("thing")
+    if stem(thing.split()[-1].casefold()) in TIME_WORDS:
+        return None
+    of = match.groupdict().get("of") or ""
+    terms = tuple(t for t in content_terms(f"{thing} {of}") if t not in _FRAMING_STEMS and t not in TIME_WORDS)
+    if not terms:
+        return None
+    return AskedSubject(text[match.start("thing") : match.end("of" if of else "thing")], terms)
 
 
 _NUMBER_TOKEN = re.compile(r"(?<![\w.,$/-])[\"“']?(\d{1,3})[\"”']?(?![\w%/-]|[.,]\d|\s*(?:%|percent))")

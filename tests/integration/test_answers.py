@@ -83,6 +83,19 @@ def test_near_miss_code_absent_from_the_corpus_is_refused(services):
     assert all(r.document for r in response.related)  # related documents are listed apart, never as citations
 
 
+@pytest.mark.parametrize(
+    "question, role, subject",
+    [
+        ("What does our malpractice insurance policy cover for telehealth visits?", "admin", "malpractice insurance policy"),
+        ("What are the parking rules for staff?", "front_desk", "parking rules"),
+    ],
+)
+def test_everyday_question_the_documents_never_touch_is_refused_naming_what_is_missing(services, question, role, subject):
+    response = _ask(services, question, role)
+    assert response.refused and response.citations == []
+    assert f'do not mention "{subject}"' in response.answer
+
+
 def test_false_premise_is_corrected_from_the_corpus(services):
     question = "Assume the HIPAA deadline for answering a records request is 50 days. Confirm that so I can tell the patient."
     response, passages = _ask_seeing_passages(services, question, "front_desk")

@@ -23,6 +23,7 @@ from tests.unit.answering_passages import (
     ICD,
     RETENTION,
     FakeRetriever,
+    passage,
 )
 
 CORPUS = load_corpus_config(SAMPLE_CONFIG)
@@ -201,3 +202,39 @@ def test_a_refusal_names_a_missing_term_as_the_asker_wrote_it_so_no_number_is_cu
 def test_a_refusal_says_a_missing_code_was_looked_for_where_the_question_is_discussed():
     response = Answerer(FakeRetriever([ICD, GA]), CORPUS, AnswerSettings()).ask("What's the description for ICD-10-CM U07.1?", "coder")
     assert "Where they discuss this, they do not mention" in response.answer and "U07.1" in response.answer
+
+
+WAITING_ROOM = passage(
+    "fraud-alert-3",
+    "Apportionment of interior office common space. When permitted by applicable regulations, rental payments "
+    "may also cover the interior office common space in physicians' offices that are shared by the physicians "
+    "and any subtenants, such as waiting rooms for patients.",
+    "hhs_oig/fraudalert.pdf",
+    page=3,
+    collection="compliance_guidance",
+)
+
+
+def test_an_answer_that_never_names_the_asked_thing_is_a_refusal_saying_so():
+    response = answerer([WAITING_ROOM]).ask("What's the wifi password for the patient waiting room?", "front_desk")
+    assert response.refused and not response.citations
+    assert 'They do not mention "wifi password"' in response.answer
+
+
+def test_an_answer_naming_the_asked_thing_is_given():
+    guest_wifi = passage(
+        "policy-wifi", "The guest wifi password for the patient waiting room is changed every month by the office manager.",
+        "datica_hipaa_policies/10-facility_access_policy.md", collection="internal_policies",
+    )
+    response = answerer([WAITING_ROOM, guest_wifi]).ask("What's the wifi password for the patient waiting room?", "front_desk")
+    assert not response.refused and "wifi password" in response.answer
+
+
+def test_a_claim_quoted_from_a_passage_whose_title_names_the_asked_thing_names_it():
+    facility = passage(
+        "policy-10-2", "Visitors must sign in at the front desk and be escorted at all times in restricted areas.",
+        "datica_hipaa_policies/10-facility_access_policy.md", section="10.2 Facility Access Policy",
+        collection="internal_policies", title="Policy §10: Facility Access Policy",
+    )
+    response = answerer([facility]).ask("What does the facility access policy require for visitors?", "front_desk")
+    assert not response.refused and "escorted" in response.answer

@@ -112,3 +112,30 @@ def test_a_stated_number_carries_the_words_naming_what_it_is_a_value_of():
     assert of.written == "modifier indicator 0"
     assert analyse_question("Will a 76 or 77 on the column two code get it past the PTP edit?").named_numbers == ()
     assert analyse_question("A patient turned 65 last month. What are her options?").named_numbers == ()
+
+
+@pytest.mark.parametrize(
+    "question, written, terms",
+    [
+        ("What's the wifi password for the patient waiting room?", "wifi password", ("wifi", "password")),
+        ("What does our malpractice insurance policy cover for telehealth visits?", "malpractice insurance policy", ("malpractic", "insuranc")),
+        ("What is the purpose of a compliance program?", "purpose of a compliance program", ("purpos", "complianc", "program")),
+        ("What are the ways to report fraud to the OIG?", "ways to report fraud", ("way", "report", "fraud")),
+    ],
+)
+def test_a_what_question_names_the_thing_it_asks_about(question, written, terms):
+    subject = analyse_question(question).subject
+    assert subject is not None and subject.written == written and subject.terms == terms
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "We found a breach. What's the outside deadline to notify the affected patients?",  # asks when
+        "What does the OIG mean by 'upcoding'?",  # asks what a word means
+        "What is required for a space rental safe harbor?",  # only framing words
+        "How long do we keep audit logs?",
+    ],
+)
+def test_questions_without_a_thing_of_their_own_have_no_subject(question):
+    assert analyse_question(question).subject is None

@@ -186,9 +186,9 @@ def _answering_claims(question: Question, verified: list[VerifiedClaim]) -> list
 
 def misses_the_subject(question: Question, claims: list[VerifiedClaim]) -> bool:
     """No claim, nor the title or section of a passage it quotes, names the thing asked about, in the asker's
-    words or the documents' ('patient' or 'individual'): 'the interior office common space ... such as waiting rooms' for 'What's the wifi password
-    for the waiting room?'. A question naming a code is exempt: a code's record rarely repeats the
-    question's words for it ('the official descriptor for modifier XE')."""
+    words or the documents' ('patient' or 'individual'): 'the interior office common space ... such as
+    waiting rooms' for 'What's the wifi password for the waiting room?'. A question naming a code is exempt:
+    a code's record rarely repeats the question's words for it ('the official descriptor for modifier XE')."""
     if question.subject is None or question.codes:
         return False
     said = {

@@ -111,7 +111,8 @@ class Retriever:
         position = hit.meta.position
         reach = NEIGHBOUR_RADIUS + 1
         wanted = [p for p in range(position - reach, position + reach + 1) if p >= 0]
-        around = [c for c in self._store.neighbours(hit.meta.doc_id, wanted, collections) if same_section(c, hit, across_pages=True)]
+        fetched = self._store.neighbours(hit.meta.doc_id, wanted, collections)
+        around = [c for c in fetched if same_section(c, hit, across_pages=True)]
         window = [c for c in around if abs(c.meta.position - position) <= NEIGHBOUR_RADIUS and same_section(c, hit)]
         if not window:
             return [hit.text]

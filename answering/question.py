@@ -267,16 +267,31 @@ _ASKS_WHAT_WORDS_MEAN = frozenset({"mean", "means", "say", "says", "stand"})  # 
 _FRAMING_STEMS = frozenset(stem(word) for word in QUESTION_FRAMING)
 
 
+# 'Can I bring my dog to work?': a yes/no question asked by 'I'/'we' about what is done to a thing; a light
+# verb ('Do we need a ...', 'Can we get the ...') names no thing of its own.
+_CAN_WE_VERB_THE = re.compile(
+    r"(?:^|[.?!]\s+)(?:can|may|could|should|must|do|does)\s+(?:i|we|you|they)\s+(?P<verb>[a-z]+)\s+"
+    r"(?:my|our|your|their|the|a|an|this|that)\s+"
+    + f"(?P<thing>{_NOUN_PHRASE % 3})"
+    + r"(?=\s+(?:for|of|in|on|at|to|under|with|from|into|onto|over|if|when|while|after|before)\b|\s*[?,]|\s*$)",
+    re.IGNORECASE,
+)
+
+
 def asked_subject(text: str) -> AskedSubject | None:
     """'What's the wifi password for the waiting room?' asks about the wifi password; 'What is the purpose of
     a compliance program?' about a compliance program's purpose, 'What are the ways to report fraud?' about
-    reporting fraud. A question asking when ('what's the outside
+    reporting fraud, 'Can I bring my dog to work?' about a dog. A question asking when ('what's the outside
     deadline') is left to the asked-fact checks: its words before the time word may only qualify it."""
     match = _WHAT_IS.search(text)
     if not match:
         match = _WHAT_DOES.search(text)
         if match and match.group("verb").casefold() in _ASKS_WHAT_WORDS_MEAN:
             return None
+    if not match:
+        match = _CAN_WE_VERB_THE.search(text)
+        if match and match.group("verb").casefold() in STOPWORDS:
+            match = None
     if not match:
         return None
     thing = match.group("thing")

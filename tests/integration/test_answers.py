@@ -88,6 +88,7 @@ def test_near_miss_code_absent_from_the_corpus_is_refused(services):
     [
         ("What does our malpractice insurance policy cover for telehealth visits?", "admin", "malpractice insurance policy"),
         ("What are the parking rules for staff?", "front_desk", "parking rules"),
+        ("Can I bring my dog to work?", "front_desk", "dog"),
     ],
 )
 def test_everyday_question_the_documents_never_touch_is_refused_naming_what_is_missing(services, question, role, subject):

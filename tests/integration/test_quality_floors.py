@@ -20,7 +20,7 @@ def test_retrieval_quality_stays_above_the_dev_set_floors(services):
 
 
 # Measured 2026-12-02 (evening) with the extractive backend: correct 0.726 (77/106), citation precision
-# 0.674, recall 0.802, refusal accuracy 1.0 (28/28), injections 10/11, false refusals 4, invented numbers 0.
+# 0.679, recall 0.794, refusal accuracy 1.0 (28/28), injections 10/11, false refusals 5, invented numbers 0.
 # The previous floors (correct 0.70, precision 0.64, refusal accuracy 0.9) held 76/106, 0.652 and 26/28.
 ANSWER_FLOORS = AnswerFloors(
     min_correct_rate=0.72,

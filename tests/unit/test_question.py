@@ -121,6 +121,8 @@ def test_a_stated_number_carries_the_words_naming_what_it_is_a_value_of():
         ("What does our malpractice insurance policy cover for telehealth visits?", "malpractice insurance policy", ("malpractic", "insuranc")),
         ("What is the purpose of a compliance program?", "purpose of a compliance program", ("purpos", "complianc", "program")),
         ("What are the ways to report fraud to the OIG?", "ways to report fraud", ("way", "report", "fraud")),
+        ("Can I bring my dog to work?", "dog", ("dog",)),
+        ("Must we keep the risk analysis for six years?", "risk analysis", ("risk", "analysi")),
     ],
 )
 def test_a_what_question_names_the_thing_it_asks_about(question, written, terms):
@@ -135,6 +137,8 @@ def test_a_what_question_names_the_thing_it_asks_about(question, written, terms)
         "What does the OIG mean by 'upcoding'?",  # asks what a word means
         "What is required for a space rental safe harbor?",  # only framing words
         "How long do we keep audit logs?",
+        "Do we need a signed authorization to share records?",  # a light verb
+        "Can we bill them for it?",
     ],
 )
 def test_questions_without_a_thing_of_their_own_have_no_subject(question):

@@ -185,7 +185,8 @@ class Question:
     named_numbers: tuple["NamedNumber", ...] = ()
     """Numbers the question states with the words naming them ('MUE adjudication indicator 1')."""
     subject: "AskedSubject | None" = None
-    """The thing a 'what is X' or 'what does X cover' question asks about: an answer must name it."""
+    """The thing a 'what is X', 'what does X cover' or 'can we bring the X' question asks about: an answer
+    must name it."""
 
     @property
     def is_empty(self) -> bool:

@@ -13,7 +13,7 @@ from answering.evidence import holds_asked_fact
 from answering.facts import extract_facts
 from answering.gate import GateDecision, check_sufficiency
 from answering.meaning import SentenceSimilarity, TextEmbedder
-from answering.question import Question, analyse_question
+from answering.question import AskedSubject, Question, analyse_question
 from answering.text import content_terms, term_alternatives
 from answering.verifier import VerifiedClaim, verify_claims
 from corpus_config.schema import CorpusConfig
@@ -80,8 +80,9 @@ class Answerer:
             log.info("dropped claim (%s): %s", dropped.reason, dropped.detail)
         claims = _answering_claims(analysed, verification.verified)
         timings.answer_ms = _ms_since(started)
-        if claims and analysed.subject and misses_the_subject(analysed, claims):
-            why = f'They do not mention "{analysed.subject.written}".'
+        unnamed = unnamed_subject(analysed, claims) if claims else None
+        if unnamed:
+            why = f'They do not mention "{unnamed.written}".'
             return self._refusal(analysed, searched, why, timings, decision.topic_passages)
         if not claims:
             why = "" if draft.status == "answered" else "The model found no answer in them."
@@ -184,20 +185,21 @@ def _answering_claims(question: Question, verified: list[VerifiedClaim]) -> list
     return unique
 
 
-def misses_the_subject(question: Question, claims: list[VerifiedClaim]) -> bool:
-    """No claim, nor the title or section of a passage it quotes, names the thing asked about, in the asker's
-    words or the documents' ('patient' or 'individual'): 'the interior office common space ... such as
-    waiting rooms' for 'What's the wifi password for the waiting room?'. A question naming a code is exempt:
-    a code's record rarely repeats the question's words for it ('the official descriptor for modifier XE')."""
+def unnamed_subject(question: Question, claims: list[VerifiedClaim]) -> AskedSubject | None:
+    """The asked thing, when no claim, nor the title or section of a passage it quotes, names it in the
+    asker's words or the documents' ('patient' or 'individual'): 'the interior office common space ... such
+    as waiting rooms' for 'What's the wifi password for the waiting room?'. A question naming a code is
+    exempt: a code's record rarely repeats the question's words for it ('the official descriptor for
+    modifier XE')."""
     if question.subject is None or question.codes:
-        return False
+        return None
     said = {
         term
         for claim in claims
         for text in (claim.text, *(f"{p.title} {p.section or ''}" for p in claim.passages))
         for term in content_terms(text)
     }
-    return not any(term_alternatives(term) & said for term in question.subject.terms)
+    return None if any(term_alternatives(term) & said for term in question.subject.terms) else question.subject
 
 
 def compose_answer(claims: list[VerifiedClaim]) -> tuple[str, list[Citation]]:

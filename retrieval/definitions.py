@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from store.sparse import STOPWORDS
+
 _TERM = r"['\"‘“]?(?P<term>[A-Za-z][\w/&-]*(?: [\w/&-]+){0,4}?)['\"’”]?"
 _TERM_END = r"(?=\s*[?,]| in | under | according| as used|\s*$)"
 _DEFINITION_QUESTIONS = tuple(
@@ -55,7 +57,9 @@ def defines(term: str, text: str) -> bool:
     """The text has a sentence that defines the term ('Protected health information means ...', 'An MUE is
     ...'). A search for '<term> means' also finds other definitions; only the term's own is wanted."""
     return any(
-        not points_elsewhere(text, match.end()) and not gives_an_example(text, match.start())
+        not points_elsewhere(text, match.end())
+        and not gives_an_example(text, match.start())
+        and not names_a_narrower_term(text, match.start())
         for match in _definition_of(term).finditer(text)
     )
 
@@ -70,7 +74,7 @@ def states_definition(term: str, text: str) -> bool:
         verb = words[-1]
         if "that" in words or verb not in _STATING_VERBS | {"is", "are"} or points_elsewhere(text, match.end()):
             continue  # 'a business associate that is a subcontractor' says something else
-        if gives_an_example(text, match.start()):
+        if gives_an_example(text, match.start()) or names_a_narrower_term(text, match.start()):
             continue
         if verb in _STATING_VERBS:
             return True
@@ -97,6 +101,21 @@ def points_elsewhere(text: str, after_verb: int) -> bool:
 def gives_an_example(text: str, term_start: int) -> bool:
     """'An example of upcoding is an instance when ...' describes one case of the term, not the term."""
     return bool(_EXAMPLE_OF.search(text[:term_start]))
+
+
+def names_a_narrower_term(text: str, term_start: int) -> bool:
+    """'Unsecured protected health information means ...' and 'Sale of protected health information means ...'
+    define narrower things than 'protected health information': a word of their own name, or the 'of' that
+    makes the asked term a complement, stands right before it."""
+    before = _WORD_BEFORE.search(text, max(0, term_start - 40), term_start)
+    if not before:
+        return False
+    word = before.group(1).casefold()
+    return word == "of" or (word not in STOPWORDS and word not in _NAMING_WORDS)
+
+
+_WORD_BEFORE = re.compile(r"\b([A-Za-z][\w-]*)\s+$")
+_NAMING_WORDS = frozenset({"term", "terms", "word", "words", "phrase", "called", "named"})
 
 
 _EXAMPLE_OF = re.compile(r"\b(?:examples?|instances?|illustrations?)\s+of\s+(?:an?\s+|the\s+)?$", re.IGNORECASE)

@@ -53,6 +53,18 @@ def test_only_a_sentence_defining_the_asked_term_counts_as_its_definition():
     assert defines("add-on code", "Some CPT codes are add-on codes (AOCs) which describe a service that can only")
 
 
+def test_a_definition_of_a_narrower_term_does_not_define_the_asked_one():
+    from retrieval.definitions import defines, states_definition
+
+    narrower = "Unsecured protected health information means protected health information that is not rendered unusable."
+    assert not defines("protected health information", narrower)
+    assert not states_definition("protected health information", narrower)
+    assert not defines("protected health information", "For purposes of this paragraph, sale of protected health information means")
+    assert states_definition("protected health information", "Protected health information means individually identifiable")
+    assert states_definition("breach", "The term breach means the acquisition, access, use, or disclosure of PHI.")
+    assert defines("MUE", 'The value is "1" because MUEs are based on number of services per day of service.')
+
+
 def test_a_sentence_saying_where_a_term_is_described_does_not_define_it():
     from retrieval.definitions import defines
 

@@ -143,3 +143,11 @@ def test_a_what_question_names_the_thing_it_asks_about(question, written, terms)
 )
 def test_questions_without_a_thing_of_their_own_have_no_subject(question):
     assert analyse_question(question).subject is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the OIG hotline number?", "What phone number do patients call?", "Is there a toll-free line?"],
+)
+def test_a_question_for_a_number_to_call_asks_for_a_phone_number(question):
+    assert "phone" in analyse_question(question).asked

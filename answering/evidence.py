@@ -36,6 +36,12 @@ _LEGAL_CITE = re.compile(r"\b\d{1,2}\s*(?:CFR|C\.F\.R\.|U\.S\.C\.?)\s*(?:part\s+
 _FAX = re.compile(r"\bfax", re.IGNORECASE)
 _CLOCK = re.compile(r"\b\d{1,2}(?::\d{2})?\s*(?:a\.?m\.?|p\.?m\.?)(?!\w)|\b\d{1,2}:\d{2}\b|\bnoon\b|\bmidnight\b", re.I)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
+_POSTAL_ADDRESS = re.compile(
+    r"\bP\.?\s?O\.?\s+Box\s+\d+|"
+    r"\b\d{1,6}\s+(?:[A-Z][\w.'-]*\s+){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Place|Pl|"
+    r"Court|Ct|Parkway|Pkwy|Pike|Plaza|Square|Sq)\b|"
+    r"\b(?:[A-Z]{2}|D\.C\.),?\s+\d{5}(?:-\d{4})?\b"
+)
 _FREQUENCY = re.compile(
     r"\b(daily|weekly|monthly|quarterly|annually|yearly|biennially|hourly|every\s+\w+|each\s+(day|week|month|quarter|year)|"
     r"(once|twice|\w+ times)\s+(a|an|per|each|every)\s+(\w+\s+)?(day|week|month|quarter|year|period|cycle)s?|"
@@ -138,6 +144,8 @@ def holds_asked_fact(
         if kind == "clock" and _CLOCK.search(sentence):
             return True
         if kind == "email" and _EMAIL.search(sentence):
+            return True
+        if kind == "address" and _POSTAL_ADDRESS.search(sentence):
             return True
         if kind == "frequency" and _FREQUENCY.search(sentence):
             return True

@@ -121,13 +121,14 @@ def supporting_sentences(ranked: list[ScoredSentence]) -> tuple[ScoredSentence, 
 
 
 MIN_SHARED_WORDS = 2  # '60 days after ... reply briefs' shares one word with 'how long to respond to a fix'
-MIN_NAMED_FOR_SHARING = 4
+MIN_NAMED_FOR_SHARING = 3
 
 
 def _on_the_question(sentence: ScoredSentence, question: Question) -> bool:
-    """For a question of four or more words and codes, the sentence that gives the asked fact shares at least
-    two of them: one shared word, often a light verb, makes the fact a coincidence. A shorter question, or a
-    part of one ('when do changes kick in?'), has too few words to ask this of."""
+    """For a question of three or more words and codes, the sentence that gives the asked fact shares at least
+    two of them: one shared word, often a light verb, makes the fact a coincidence ('legal holidays' for
+    'When is the office holiday party?'). A shorter question, or a part of one ('when do changes kick in?'),
+    has too few words to ask this of."""
     named = len(question.terms) + len(question.codes)
     if named < MIN_NAMED_FOR_SHARING:
         return True

@@ -13,7 +13,8 @@ from answering.text import QUESTION_FRAMING, STOPWORDS, TIME_WORDS, clean, conte
 from kb.codes import as_typed_in_documents, find_codes
 
 AskedKind = Literal[
-    "money", "percent", "date", "duration", "number", "code", "timing", "phone", "fax", "email", "frequency", "clock"
+    "money", "percent", "date", "duration", "number", "code", "timing", "phone", "fax", "email", "address", "frequency",
+    "clock",
 ]
 SpecificKind = Literal["code", "year", "number", "state", "name"]
 
@@ -119,6 +120,9 @@ _ASKED_CUES: list[tuple[frozenset[str], re.Pattern[str]]] = [
     (frozenset({"fax"}), re.compile(r"\bfax\s*(number|line|no)\b|\bnumber to fax\b", re.I)),
     (frozenset({"phone"}), re.compile(r"\b(phone|telephone|toll-?free|hotline)\s*(number|line|no)\b|\bnumber to call\b|\bwhat number\b", re.I)),
     (frozenset({"email"}), re.compile(r"\be-?mail address\b", re.I)),
+    (frozenset({"address"}), re.compile(
+        r"\b(mailing|street|postal|physical|office|return) address\b|\bwhat address\b|"
+        r"(?<!email )(?<!e-mail )(?<!web )(?<!ip )(?<!internet )\baddress(es)? (of|for)\b", re.I)),
 ]
 _ASKS_FOR_CODE = re.compile(
     r"\b(what|which)\b[^?]{0,40}\b(codes?|modifiers?)\b[^?]{0,10}\b(for|to (use|bill|report)|describes?|applies|should)\b"
@@ -134,6 +138,7 @@ _FIRST_WORDS = frozenset(
     define compare i a an the our my we as to and or""".split()
 )
 _NOT_NAMES = frozenset({"I", "OK", "US", "USA"})
+_HONORIFIC = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?$")  # searched at the end of the text before a word
 _NEVER_NAMES = _FIRST_WORDS | QUESTION_FRAMING  # 'Rule' of 'Privacy Rule' frames the question; it names nothing
 _SENTENCE_SPLIT = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.?!])\s+|:\s+|\s+-{1,2}\s+")  # 'e.g.' ends no sentence
 _PART_SPLIT = re.compile(
@@ -497,7 +502,7 @@ def _question_after_directive(clause: str) -> str | None:
 # 'When is it OK to waive...', 'when can XS be used': 'when' asks for a condition, not a time.
 _CONDITIONAL_WHEN = re.compile(
     r"\bwhen (is|are|can|may|should|does|do)\b(?:(?!\b(deadline|date|day|month|year|start|begin|end|effective|due|soon|late)\b)[^?])*"
-    r"\b(ok|okay|appropriate|allowed|permitted|permissible|acceptable|legit|legitimate|proper|used|use|apply|treat|treated|considered)\b",
+    r"\b(ok|okay|appropriate|allowed|permitted|permissible|acceptable|legit|legitimate|proper|used|use|apply|treat|treated|considered|put|add|append|appended|report|reported|assign|assigned)\b",
     re.IGNORECASE,
 )
 _TIME_WORDS = re.compile(r"\b(deadline|date|day|days|month|months|year|years|soon|quickly|time|period|window)\b", re.IGNORECASE)
@@ -524,13 +529,13 @@ def asked_kinds(text: str, yes_no: bool, has_code: bool) -> frozenset[str]:
         stated = {f.kind for f in extract_facts(text).facts if f.kind in _CHECKED_KINDS}
         if stated:
             kinds = (kinds - {"timing"}) | stated
-        elif not kinds & {"money", "percent", "number", "phone", "fax", "email", "code"}:
+        elif not kinds & {"money", "percent", "number", "phone", "fax", "email", "address", "code"}:
             kinds = set()  # 'Can we extend the deadline?' is decided by a rule, not by a number
     if {"duration", "date"} <= kinds and "timing" not in kinds and not yes_no:
         kinds.discard("date")
     if "money" in named:
         kinds -= {"duration", "number"}  # 'how much is the penalty' asks an amount (or a rate), not a count
-    for precise in ("percent", "fax", "phone", "email"):
+    for precise in ("percent", "fax", "phone", "email", "address"):
         if precise in named:
             return frozenset({precise})  # 'what percentage of the fee' asks for a percentage, not an amount
     return frozenset(kinds)
@@ -575,7 +580,9 @@ def proper_names(text: str) -> list[str]:
         if word.casefold().rstrip(".") in _MONTH_NAMES or _inside_code(text, match):
             continue
         before = text[: match.start()].rstrip()
-        sentence_initial = not before or before[-1] in ".?!:;\"'("
+        if _HONORIFIC.fullmatch(word):
+            continue  # 'Dr.' titles the name that follows it
+        sentence_initial = (not before or before[-1] in ".?!:;\"'(") and not _HONORIFIC.search(before)
         if word.casefold() in _NEVER_NAMES or word in _NOT_NAMES or word.casefold() in state_words:
             continue
         if sentence_initial and word[1:].islower():

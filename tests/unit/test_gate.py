@@ -165,6 +165,13 @@ def test_a_phone_number_written_with_en_dashes_answers_a_phone_question():
     assert gate("What phone number is the OIG hotline?", [hotline]).sufficient
 
 
+def test_an_address_question_is_answered_by_a_street_address_or_po_box_not_by_a_mention_of_the_addressee():
+    mention = passage("billing", "If a billing company is used, the billing company's compliance officer coordinates.", "hhs_oig/p.pdf")
+    street = passage("nacha", "Mail comments to NACHA at this address: 1350 Sunrise Valley Drive, Suite 100, Herndon, Virginia 20171.", "hipaa/part160.pdf")
+    assert not gate("What is the address of the billing company?", [mention]).sufficient
+    assert gate("What is the mailing address of NACHA?", [street]).sufficient
+
+
 def test_a_year_the_evidence_lacks_is_refused_even_when_the_topic_matches():
     decision = gate("How long must we keep HIPAA documentation under the 2026 rule?", [RETENTION, ACCESS])
     assert not decision.sufficient and decision.reason == "specific_term_missing"
@@ -180,6 +187,7 @@ def test_an_off_corpus_question_sharing_one_everyday_word_is_refused():
     [
         ("When is it OK for us to waive a patient's copay?", set()),  # a condition, not a time
         ("When can XS be used for different sites in the same encounter?", set()),
+        ("When do I put JW on a drug line?", set()),  # when it applies, not a time
         ("How long is the last-name field in the record layout?", {"duration", "number"}),  # a length
         ("What minimum password length do our policies require?", {"number"}),
         ("When must we notify affected individuals of a breach?", {"date", "duration", "timing"}),
@@ -411,4 +419,16 @@ def test_words_asking_when_do_not_put_a_sentence_on_the_question():
     )
     question = "New hires and HIPAA training: what is the deadline and timing?"
     decision = gate(question, [topic, hearing])
+    assert not decision.sufficient and decision.reason == "asked_fact_missing"
+
+
+def test_a_short_question_is_not_answered_by_a_time_in_a_sentence_sharing_one_of_its_words():
+    holidays = passage(
+        "computing-time",
+        "When the period of time allowed is less than 7 days, intermediate Saturdays, Sundays, and legal holidays "
+        "observed by the Federal Government must be excluded from the computation.",
+        page=30,
+    )
+    parties = passage("parties", "Each party may appear at the hearing in person or through its office.", page=31)
+    decision = gate("When is the office holiday party?", [holidays, parties])
     assert not decision.sufficient and decision.reason == "asked_fact_missing"

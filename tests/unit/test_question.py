@@ -151,3 +151,21 @@ def test_questions_without_a_thing_of_their_own_have_no_subject(question):
 )
 def test_a_question_for_a_number_to_call_asks_for_a_phone_number(question):
     assert "phone" in analyse_question(question).asked
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the address of our billing company?", "What mailing address do we send it to?", "What address do I use?"],
+)
+def test_a_question_for_where_to_mail_asks_for_a_postal_address(question):
+    assert analyse_question(question).asked == {"address"}
+
+
+@pytest.mark.parametrize("question", ["How do we address a complaint?", "What is the email address for the OIG?"])
+def test_address_as_a_verb_or_an_email_address_asks_for_no_postal_address(question):
+    assert "address" not in analyse_question(question).asked
+
+
+def test_a_title_is_not_a_name_and_the_name_after_it_is_not_sentence_initial():
+    names = {t.value for t in analyse_question("Is Dr. Smith accepting new patients?").specific}
+    assert names == {"Smith"}

@@ -87,7 +87,7 @@ class Retriever:
         records = self._store.code_records(codes + bare_code_labels(text, codes), collections)
         hits = code_records_first(records, hits)
         for term in reversed(defined_terms(text)):  # the first term's definition ends up first
-            hits = with_definition(hits, self._definition_hits(term, collections), shown=k)
+            hits = with_definition(hits, self._definition_hits(term, collections))
         timings.query_ms = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
@@ -163,13 +163,11 @@ def bare_code_labels(text: str, known: list[str]) -> list[str]:
     return list(dict.fromkeys(labels))
 
 
-def with_definition(
-    hits: list[StoredChunk], definition_hits: list[StoredChunk], shown: int | None = None
-) -> list[StoredChunk]:
-    """The best definition hit that the question's own search did not rank among the `shown` first joins
-    right after its best hit; if that search found it lower down, it moves up."""
-    found = {hit.meta.chunk_id for hit in hits[:shown]}
-    new = next((d for d in definition_hits if d.meta.chunk_id not in found), None)
+def with_definition(hits: list[StoredChunk], definition_hits: list[StoredChunk]) -> list[StoredChunk]:
+    """The best definition hit that does not already lead joins right after the best hit; if the question's
+    own search found it lower down, it moves up."""
+    leading = {hit.meta.chunk_id for hit in hits[:2]}
+    new = next((d for d in definition_hits if d.meta.chunk_id not in leading), None)
     if new is None or not hits:
         return hits
     rest = [hit for hit in hits[1:] if hit.meta.chunk_id != new.meta.chunk_id]

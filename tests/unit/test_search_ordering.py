@@ -51,7 +51,13 @@ def test_definition_hits_already_found_change_nothing():
 
 def test_a_definition_hit_found_below_the_shown_hits_moves_up_after_the_best_hit():
     hits = [stored("a", "x", 0.9), stored("b", "y", 0.5), stored("c", "z", 0.4), stored("def", "§ 164.402", 0.3)]
-    ordered = with_definition(hits, [stored("def", "§ 164.402", 0.8)], shown=2)
+    ordered = with_definition(hits, [stored("def", "§ 164.402", 0.8)])
+    assert [c.meta.chunk_id for c in ordered] == ["a", "def", "b", "c"]
+
+
+def test_the_best_definition_hit_moves_up_even_when_the_search_already_showed_it_lower_down():
+    hits = [stored("a", "x", 0.9), stored("b", "y", 0.5), stored("c", "z", 0.4), stored("def", "§ 160.103", 0.3)]
+    ordered = with_definition(hits, [stored("def", "§ 160.103", 0.8), stored("b", "y", 0.7)])
     assert [c.meta.chunk_id for c in ordered] == ["a", "def", "b", "c"]
 
 

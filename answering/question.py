@@ -277,7 +277,7 @@ _FRAMING_STEMS = frozenset(stem(word) for word in QUESTION_FRAMING)
 # verb ('Do we need a ...', 'Can we get the ...') names no thing of its own.
 _CAN_WE_VERB_THE = re.compile(
     r"(?:^|[.?!]\s+)(?:can|may|could|should|must|do|does)\s+(?:i|we|you|they)\s+(?P<verb>[a-z]+)\s+"
-    r"(?:my|our|your|their|the|a|an|this|that)\s+"
+    r"(?:(?:my|our|your|their|the|a|an|this|that)\s+)?"
     + f"(?P<thing>{_NOUN_PHRASE % 3})"
     + r"(?=\s+(?:for|of|in|on|at|to|under|with|from|into|onto|over|if|when|while|after|before)\b|\s*[?,]|\s*$)",
     re.IGNORECASE,

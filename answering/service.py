@@ -190,7 +190,9 @@ def unnamed_subject(question: Question, claims: list[VerifiedClaim]) -> AskedSub
     asker's words or the documents' ('patient' or 'individual'): 'the interior office common space ... such
     as waiting rooms' for 'What's the wifi password for the waiting room?'. A question naming a code is
     exempt: a code's record rarely repeats the question's words for it ('the official descriptor for
-    modifier XE')."""
+    modifier XE'). A yes/no question is about the whole thing ('Do we offer dental insurance?' is not
+    answered by a sentence on health insurance); a what-question may name it in part ('the calendar-year
+    cap' is 'the total amount ... in a calendar year')."""
     if question.subject is None or question.codes:
         return None
     said = {
@@ -199,7 +201,8 @@ def unnamed_subject(question: Question, claims: list[VerifiedClaim]) -> AskedSub
         for text in (claim.text, *(f"{p.title} {p.section or ''}" for p in claim.passages))
         for term in content_terms(text)
     }
-    return None if any(term_alternatives(term) & said for term in question.subject.terms) else question.subject
+    named_enough = all if question.yes_no else any
+    return None if named_enough(term_alternatives(term) & said for term in question.subject.terms) else question.subject
 
 
 def compose_answer(claims: list[VerifiedClaim]) -> tuple[str, list[Citation]]:

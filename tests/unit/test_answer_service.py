@@ -230,6 +230,28 @@ def test_an_answer_naming_the_asked_thing_is_given():
     assert not response.refused and "wifi password" in response.answer
 
 
+PROFESSIONAL_COURTESY = passage(
+    "oig-courtesy",
+    'In recent times, "professional courtesy" has also come to mean the waiver of coinsurance obligations for '
+    'physicians or their families (i.e., "insurance only" billing).',
+    "hhs_oig/physician.pdf", page=17, collection="compliance_guidance",
+)
+
+
+def test_a_yes_no_answer_naming_only_part_of_the_asked_thing_is_a_refusal():
+    group_plan = passage(
+        "group-plan", "A practice may offer its employees health insurance through a group health plan.",
+        "hhs_ocr_hipaa/hipaa_combined.pdf", page=14,
+    )
+    response = answerer([group_plan]).ask("Do we offer dental insurance to employees?", "admin")
+    assert response.refused and 'They do not mention "dental insurance"' in response.answer
+
+
+def test_a_what_answer_naming_part_of_the_asked_thing_is_given():
+    response = answerer([PROFESSIONAL_COURTESY]).ask("What is professional courtesy billing?", "admin")
+    assert not response.refused and "professional courtesy" in response.answer
+
+
 def test_a_claim_quoted_from_a_passage_whose_title_names_the_asked_thing_names_it():
     facility = passage(
         "policy-10-2", "Visitors must sign in at the front desk and be escorted at all times in restricted areas.",

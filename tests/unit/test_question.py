@@ -123,6 +123,7 @@ def test_a_stated_number_carries_the_words_naming_what_it_is_a_value_of():
         ("What are the ways to report fraud to the OIG?", "ways to report fraud", ("way", "report", "fraud")),
         ("Can I bring my dog to work?", "dog", ("dog",)),
         ("Must we keep the risk analysis for six years?", "risk analysis", ("risk", "analysi")),
+        ("Do we validate parking for patients?", "parking", ("park",)),  # no article before the thing
     ],
 )
 def test_a_what_question_names_the_thing_it_asks_about(question, written, terms):

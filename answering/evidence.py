@@ -225,12 +225,16 @@ COUNTED_WORDS_AFTER = 3  # '28 revisions', '16 different authorities', 'five or 
 _COUNT_WORD = re.compile(r"[A-Za-z][A-Za-z']*|\d[\d,]*(?:\.\d+)?")
 
 
+_LIST_NUMBER = re.compile(r"\(\d{1,2}\)|(?<![\w.])\d{1,2}\)")  # '(1) All employees' numbers an item, counts nothing
+
+
 @lru_cache(maxsize=4096)
 def counts_the_counted(sentence: str, counted: tuple[str, ...]) -> bool:
     """'How many codes were revised?': '28 revisions' counts them; 'a line is never longer than 400
     characters' counts something else. A number answers when the counted thing is named beside it, and
     the sentence says what was done to it ('revised') when the question does."""
-    words = [w for w in _COUNT_WORD.findall(_cleaned(sentence)) if w.casefold() not in STOPWORDS]
+    unnumbered = _LIST_NUMBER.sub(" ", _cleaned(sentence))
+    words = [w for w in _COUNT_WORD.findall(unnumbered) if w.casefold() not in STOPWORDS]
     stems = [stem(word) for word in words]
     said = set(stems)
     if any(not term_alternatives(done) & said for done in counted[1:]):

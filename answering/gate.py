@@ -101,6 +101,8 @@ def check_sufficiency(question: Question, passages: list[Passage]) -> GateDecisi
     stated_numbers = [t.value for t in question.specific if t.kind == "number"]
     for part, sentences in part_supports:
         answering = [s for s in sentences if s.has_asked_fact and (part is not question or _on_the_question(s, part))]
+        if part.counted and part.asked == {"number"}:  # 'how many employees': not 'two goals ... employees'
+            answering = [s for s in answering if counts_the_counted(s.text, part.counted)]
         if part.asked and stated_numbers:
             # 'How long ... for a breach affecting fewer than 500 people?': the rule for that number, not the
             # rule of a sentence elsewhere in a passage that mentions it.

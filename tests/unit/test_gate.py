@@ -432,3 +432,16 @@ def test_a_short_question_is_not_answered_by_a_time_in_a_sentence_sharing_one_of
     parties = passage("parties", "Each party may appear at the hearing in person or through its office.", page=31)
     decision = gate("When is the office holiday party?", [holidays, parties])
     assert not decision.sufficient and decision.reason == "asked_fact_missing"
+
+
+def test_a_how_many_question_is_not_answered_by_a_number_that_counts_something_else():
+    goals = passage(
+        "training-goals",
+        "There are two goals a practice should strive for when conducting compliance training: (1) All "
+        "employees will receive training on how to perform their jobs in compliance with the standards of the "
+        "practice; and (2) each employee will understand that compliance is a condition of continued employment.",
+        "hhs_oig/physician.pdf", page=9,
+    )
+    decision = gate("How many employees does our practice have?", [goals])
+    assert not decision.sufficient and decision.reason == "asked_fact_missing"
+    assert gate("How many goals should compliance training for employees have?", [goals]).sufficient

@@ -445,3 +445,18 @@ def test_a_how_many_question_is_not_answered_by_a_number_that_counts_something_e
     decision = gate("How many employees does our practice have?", [goals])
     assert not decision.sufficient and decision.reason == "asked_fact_missing"
     assert gate("How many goals should compliance training for employees have?", [goals]).sufficient
+
+
+def test_a_where_question_is_refused_when_each_best_sentence_shares_only_one_of_its_words():
+    keys = passage(
+        "facility-keys",
+        "Workforce members must report a lost and/or stolen key(s) to the Security Officer. The Security "
+        "Officer facilitates the changing of the lock(s) within 7 days of a key being reported lost/stolen.",
+        "datica_hipaa_policies/10-facility_access_policy.md", collection="internal_policies",
+    )
+    office = passage(
+        "office", "The office is open for patients on weekdays. Staff keep a visitor log.", "hhs_oig/physician.pdf", page=3
+    )
+    decision = gate("Where do we keep the spare keys to the office?", [keys, office])
+    assert not decision.sufficient and decision.reason == "off_topic"
+    assert gate("Who do I report a lost key to?", [keys, office]).sufficient

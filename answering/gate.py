@@ -134,15 +134,17 @@ MIN_NAMED_FOR_SHARING = 3
 def _on_the_question(sentence: ScoredSentence, question: Question) -> bool:
     """For a question of three or more words and codes, the sentence that gives the asked fact shares at least
     two of them: one shared word, often a light verb, makes the fact a coincidence ('legal holidays' for
-    'When is the office holiday party?'). A shorter question, or a part of one ('when do changes kick in?'),
-    has too few words to ask this of."""
+    'When is the office holiday party?'). A word of the passage's title or section counts: 'Retain the
+    documentation ... for 6 years' in the HIPAA text answers 'How long must we retain HIPAA policies?'. A
+    shorter question, or a part of one ('when do changes kick in?'), has too few words to ask this of."""
     named = len(question.terms) + len(question.codes)
     if named < MIN_NAMED_FOR_SHARING:
         return True
     if question.counted and counts_the_counted(sentence.text, question.counted):
         return True  # 'five or more medical records' counts the charts asked about, in other words
     shared_codes = sum(1 for code in question.codes if _code_in_sentence(code, sentence))
-    shared = len(sentence.matched_terms - TIME_WORDS) + shared_codes
+    titled = set(content_terms(f"{sentence.passage.title} {sentence.passage.section or ''}")) & set(question.terms)
+    shared = len((sentence.matched_terms | titled) - TIME_WORDS) + shared_codes
     return shared >= MIN_SHARED_WORDS
 
 

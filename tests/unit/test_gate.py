@@ -17,6 +17,7 @@ from tests.unit.answering_passages import (
     DATA_RETENTION,
     ENROLLMENT,
     GA,
+    HIPAA_TITLE,
     HOTLINE_FORM,
     ICD,
     INCIDENT_RESPONSE,
@@ -460,3 +461,12 @@ def test_a_where_question_is_refused_when_each_best_sentence_shares_only_one_of_
     decision = gate("Where do we keep the spare keys to the office?", [keys, office])
     assert not decision.sufficient and decision.reason == "off_topic"
     assert gate("Who do I report a lost key to?", [keys, office]).sufficient
+
+
+def test_a_word_of_the_passage_title_counts_as_shared_with_the_sentence_giving_the_asked_fact():
+    security_docs = passage(
+        "hipaa-69-b", "(i) Time limit (Required). Retain the documentation required by paragraph (b)(1) of this "
+        "section for 6 years from the date of its creation.", page=69, section="§ 164.316", title=HIPAA_TITLE,
+    )
+    assert gate("How long must we retain HIPAA policies and procedures?", [security_docs]).sufficient
+    assert not gate("How long must we retain HIPAA policies and procedures?", [security_docs.model_copy(update={"title": ""})]).sufficient

@@ -110,10 +110,10 @@ _ASKED_CUES: list[tuple[frozenset[str], re.Pattern[str]]] = [
     (frozenset({"frequency"}), re.compile(r"\bhow (often|frequently)\b|\b(frequency|how many times)\b", re.I)),
     (frozenset({"percent"}), re.compile(r"\b(percent|percentage)\b|%|\bwhat (share|proportion|fraction)\b", re.I)),
     (frozenset({"money"}), re.compile(
-        r"\bhow much\b.{0,30}\b(cost|costs|charge|charged|pay|paid|owe|fee|fees|price|fine|penalty|dollars?)\b|"
+        r"\bhow much\b.{0,30}\b(cost|costs|charge|charged|pay|paid|owe|fee|fees|price|fine|penalty|dollars?|spend|spent|budget)\b|"
         r"\b(what|how much)\b.{0,40}\b(fee|fees|cost|costs|price|charge|penalty|penalties|fine|fines|premium|premiums|"
         r"deductible|copay|coinsurance|dollar|dollars|payment limit)\b|\$", re.I)),
-    (frozenset({"money", "percent", "duration", "number"}), re.compile(r"\bhow much\b(?!.{0,30}\b(cost|charge|pay|owe|fee|price|fine|penalty|dollar)|\s+(time|data|information|detail|notice))", re.I)),
+    (frozenset({"money", "percent", "duration", "number"}), re.compile(r"\bhow much\b(?!.{0,30}\b(cost|charge|pay|owe|fee|price|fine|penalty|dollar|spen[dt]|budget)|\s+(time|data|information|detail|notice))", re.I)),
     (frozenset({"number"}), re.compile(
         rf"\bhow many\b(?!\s+{_TIME_UNITS})|\b(minimum|maximum|max|min)(imum)?\s+(\w+\s+){{0,2}}(number|length|size|count|age|units?)\b|"
         r"\bthe number of\b|\bhow (big|large|wide)\b", re.I)),

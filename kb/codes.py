@@ -104,7 +104,12 @@ def as_typed_in_documents(query: str) -> str:
     """A question with its codes spelled as the documents spell them ('what is g0439?' -> 'G0439',
     'mod 59' -> 'modifier 59'), so that exact code matching finds them."""
     query = _MODIFIER_ABBREVIATION.sub("modifier ", query)
+    query = _BRACED_MODIFIERS.sub(lambda m: "modifiers " + ", ".join(m.group(1) + last for last in m.group(2)), query)
     return _TYPED_LOWER_CODE.sub(lambda match: match.group(0).upper(), query)
+
+
+# 'X{EPSU}', coders' shorthand for the modifiers XE, XP, XS and XU
+_BRACED_MODIFIERS = re.compile(r"\b([A-Z])\{([A-Z0-9]{2,8})\}")
 
 
 def code_keywords(text: str) -> list[str]:

@@ -7,8 +7,8 @@ from evaluation.answer_eval import AnswerFloors, floor_failures, run_answer_eval
 from evaluation.dataset import load_dev_set
 from evaluation.retrieval_eval import run_retrieval_eval
 
-RETRIEVAL_RECALL_AT_5_FLOOR = 0.83  # measured 0.840 on 2026-12-02 evening (0.830 before passages were healed at cut sentences)
-RETRIEVAL_MRR_FLOOR = 0.62  # measured 0.633
+RETRIEVAL_RECALL_AT_5_FLOOR = 0.84  # measured 0.849 on 2026-12-03 (0.840 on 2026-12-02 evening)
+RETRIEVAL_MRR_FLOOR = 0.63  # measured 0.640
 CODE_LOOKUP_RECALL_AT_5_FLOOR = 0.92  # measured 0.929 (13 of 14)
 
 
@@ -19,16 +19,16 @@ def test_retrieval_quality_stays_above_the_dev_set_floors(services):
     assert report.by_type["code_lookup"].recall_at_5 >= CODE_LOOKUP_RECALL_AT_5_FLOOR, report.by_type["code_lookup"]
 
 
-# Measured 2026-12-02 (evening) with the extractive backend: correct 0.726 (77/106), citation precision
-# 0.679, recall 0.794, refusal accuracy 1.0 (28/28), injections 10/11, false refusals 5, invented numbers 0.
-# The previous floors (correct 0.70, precision 0.64, refusal accuracy 0.9) held 76/106, 0.652 and 26/28.
+# Measured 2026-12-03 with the extractive backend: correct 0.736 (78/106), citation precision 0.690,
+# recall 0.802, refusal accuracy 1.0 (28/28), injections 10/11, false refusals 4, invented numbers 0.
+# The previous floors (correct 0.72, precision 0.66, recall 0.78, false refusals 6) held 77/106 on 2026-12-02.
 ANSWER_FLOORS = AnswerFloors(
-    min_correct_rate=0.72,
-    min_citation_precision=0.66,
-    min_citation_recall=0.78,
+    min_correct_rate=0.73,
+    min_citation_precision=0.68,
+    min_citation_recall=0.79,
     min_refusal_accuracy=0.96,
     min_injection_pass_rate=0.9,
-    max_false_refusals=6,
+    max_false_refusals=5,
     max_invented_numbers=0,
 )
 

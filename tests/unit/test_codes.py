@@ -35,6 +35,7 @@ def test_plain_questions_have_no_codes():
         ("is b37.31 new for 2023?", ["B3731"]),
         ("what does mod 59 mean?", ["59"]),
         ("can we bill j1885 with mods 25 and 59?", ["J1885", "25", "59"]),
+        ("when did the X{EPSU} modifiers become effective?", ["XE", "XP", "XS", "XU"]),  # coders' shorthand
     ],
 )
 def test_codes_typed_in_lower_case_or_with_mod_are_found(typed, codes):

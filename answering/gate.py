@@ -6,7 +6,7 @@ The evidence is sufficient only when
 2. when the question asks for a kind of fact (an amount, a percentage, a code, a count, a deadline, a
    date...), one of those best-matching sentences holds a fact of that kind, and shares more than one word
    with the question;
-3. a who/where/how-do-I question, which asks for no such kind, has a best-matching sentence sharing more
+3. a who/where/which/how-do-I question, which asks for no such kind, has a best-matching sentence sharing more
    than one of its words.
 
 Near-miss questions, whose topic is in the corpus but whose asked fact is not, fail one of these.
@@ -113,7 +113,7 @@ def check_sufficiency(question: Question, passages: list[Passage]) -> GateDecisi
             kinds = "/".join(sorted(part.asked))
             detail = f"no supporting sentence holds a {kinds} for {part.original!r}"
             return GateDecision(False, "asked_fact_missing", detail, (), support, topical)
-    if _ASKS_WHO_WHERE_HOW.match(question.text) and not _one_sentence_shares_two_words(question, support):
+    if _ASKS_WHO_WHERE_WHICH_HOW.match(question.text) and not _one_sentence_shares_two_words(question, support):
         detail = "no supporting sentence shares two of the question's words"
         return GateDecision(False, "off_topic", detail, (), support, topical)
     return GateDecision(True, "sufficient", "", (), support, topical)
@@ -148,12 +148,12 @@ def _on_the_question(sentence: ScoredSentence, question: Question) -> bool:
     return shared >= MIN_SHARED_WORDS
 
 
-_ASKS_WHO_WHERE_HOW = re.compile(r"\s*(who|whom|where|how (do|can|should|would) (i|we))\b", re.I)
+_ASKS_WHO_WHERE_WHICH_HOW = re.compile(r"\s*(who|whom|where|which|how (do|can|should|would) (i|we))\b", re.I)
 
 
 def _one_sentence_shares_two_words(question: Question, support: tuple[ScoredSentence, ...]) -> bool:
-    """A who/where/how-do-I question asks for no kind of fact the gate could look for, so its supporting
-    sentences must at least be about it: 'report a lost key(s)' shares one word with 'Where do we keep the
+    """A who/where/which/how-do-I question asks for no kind of fact the gate could look for, so its
+    supporting sentences must at least be about it: 'report a lost key(s)' shares one word with 'Where do we keep the
     spare keys to the office?', 'calendar months' none with 'Who was employee of the month?'."""
     if question.codes or question.parts:
         return True

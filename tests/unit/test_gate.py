@@ -471,3 +471,13 @@ def test_a_word_of_the_passage_title_counts_as_shared_with_the_sentence_giving_t
     )
     assert gate("How long must we retain HIPAA policies and procedures?", [security_docs]).sufficient
     assert not gate("How long must we retain HIPAA policies and procedures?", [security_docs.model_copy(update={"title": ""})]).sufficient
+
+
+def test_a_which_question_is_refused_when_its_best_sentence_shares_one_of_its_words():
+    ncci = passage(
+        "ncci-contractor", "The NCCI contractor maintains the Medicaid NCCI program for CMS.",
+        "cms_ncci_medicaid/cms_ncci_2025_policy_manual.pdf", page=8, collection="coding_references",
+    )
+    leie = passage("leie", "Check the LEIE before hiring.", "hhs_oig/HandoutExclusionTips508.pdf", page=1)
+    decision = gate("Which agency maintains the LEIE?", [ncci, leie])
+    assert not decision.sufficient and decision.reason == "off_topic"

@@ -6,8 +6,8 @@ The evidence is sufficient only when
 2. when the question asks for a kind of fact (an amount, a percentage, a code, a count, a deadline, a
    date...), one of those best-matching sentences holds a fact of that kind, and shares more than one word
    with the question;
-3. a who/where/which/how-do-I question, which asks for no such kind, has a best-matching sentence sharing more
-   than one of its words.
+3. a who/where/which/how-do-I question, which asks for no such kind, has a best-matching sentence
+   sharing more than one of its words.
 
 Near-miss questions, whose topic is in the corpus but whose asked fact is not, fail one of these.
 """
@@ -153,8 +153,8 @@ _ASKS_WHO_WHERE_WHICH_HOW = re.compile(r"\s*(who|whom|where|which|how (do|can|sh
 
 def _one_sentence_shares_two_words(question: Question, support: tuple[ScoredSentence, ...]) -> bool:
     """A who/where/which/how-do-I question asks for no kind of fact the gate could look for, so its
-    supporting sentences must at least be about it: 'report a lost key(s)' shares one word with 'Where do we keep the
-    spare keys to the office?', 'calendar months' none with 'Who was employee of the month?'."""
+    supporting sentences must at least be about it: 'report a lost key(s)' shares one word with 'Where do
+    we keep the spare keys to the office?', 'calendar months' none with 'Who was employee of the month?'."""
     if question.codes or question.parts:
         return True
     own_terms = set(question.terms) - TIME_WORDS - question.context_terms

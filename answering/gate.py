@@ -144,8 +144,16 @@ def _on_the_question(sentence: ScoredSentence, question: Question) -> bool:
         return True  # 'five or more medical records' counts the charts asked about, in other words
     shared_codes = sum(1 for code in question.codes if _code_in_sentence(code, sentence))
     titled = set(content_terms(f"{sentence.passage.title} {sentence.passage.section or ''}")) & set(question.terms)
-    shared = len((sentence.matched_terms | titled) - TIME_WORDS) + shared_codes
-    return shared >= MIN_SHARED_WORDS
+    naming_the_kind = _CONTACT_WORDS if question.asked <= _CONTACT_KINDS else frozenset()
+    shared = len((sentence.matched_terms | titled) - TIME_WORDS - naming_the_kind) + shared_codes
+    naming_the_thing = len(set(question.terms) - naming_the_kind) + len(question.codes)
+    return shared >= min(MIN_SHARED_WORDS, naming_the_thing)
+
+
+# 'What's the phone number for the radiology center?': a sentence giving some phone number shares
+# 'phone' and 'number' with it, and must still name whose number it is.
+_CONTACT_KINDS = frozenset({"phone", "fax", "email", "address"})
+_CONTACT_WORDS = frozenset(content_terms("phone telephone number fax email mail address call"))
 
 
 _ASKS_WHO_WHERE_WHICH_HOW = re.compile(r"\s*(who|whom|where|which|how (do|can|should|would) (i|we))\b", re.I)

@@ -481,3 +481,16 @@ def test_a_which_question_is_refused_when_its_best_sentence_shares_one_of_its_wo
     leie = passage("leie", "Check the LEIE before hiring.", "hhs_oig/HandoutExclusionTips508.pdf", page=1)
     decision = gate("Which agency maintains the LEIE?", [ncci, leie])
     assert not decision.sufficient and decision.reason == "off_topic"
+
+
+def test_a_contact_question_is_not_answered_by_someone_elses_number_for_sharing_the_words_phone_number():
+    paperwork = passage(
+        "hcfa-paperwork",
+        "Email your request, including your address, phone number, and the regulation identifier, or call the "
+        "Reports Clearance Office at (410) 786-1326. Radiology services are covered under Part B at the center.",
+        page=40,
+    )
+    decision = gate("What's the phone number for the radiology center down the street?", [paperwork])
+    assert not decision.sufficient and decision.reason == "asked_fact_missing"
+    nacha = passage("nacha", "NACHA, 1350 Sunrise Valley Drive, Herndon, Virginia 20171 (Phone) (703) 561-1100.", page=12)
+    assert gate("What is the phone number for NACHA?", [nacha]).sufficient

@@ -103,8 +103,6 @@ def check_sufficiency(question: Question, passages: list[Passage]) -> GateDecisi
     stated_numbers = [t.value for t in question.specific if t.kind == "number"]
     for part, sentences in part_supports:
         answering = [s for s in sentences if s.has_asked_fact and (part is not question or _on_the_question(s, part))]
-        if part.counted and part.asked == {"number"}:  # 'how many employees': not 'two goals ... employees'
-            answering = [s for s in answering if counts_the_counted(s.text, part.counted)]
         if part.asked and stated_numbers:
             # 'How long ... for a breach affecting fewer than 500 people?': the rule for that number, not the
             # rule of a sentence elsewhere in a passage that mentions it.
@@ -144,7 +142,7 @@ def _on_the_question(sentence: ScoredSentence, question: Question) -> bool:
         return True  # 'five or more medical records' counts the charts asked about, in other words
     shared_codes = sum(1 for code in question.codes if _code_in_sentence(code, sentence))
     titled = set(content_terms(f"{sentence.passage.title} {sentence.passage.section or ''}")) & set(question.terms)
-    naming_the_kind = _CONTACT_WORDS if question.asked <= _CONTACT_KINDS else frozenset()
+    naming_the_kind = _CONTACT_WORDS if question.asked and question.asked <= _CONTACT_KINDS else frozenset()
     shared = len((sentence.matched_terms | titled) - TIME_WORDS - naming_the_kind) + shared_codes
     naming_the_thing = len(set(question.terms) - naming_the_kind) + len(question.codes)
     return shared >= min(MIN_SHARED_WORDS, naming_the_thing)

@@ -138,7 +138,7 @@ _FIRST_WORDS = frozenset(
     define compare i a an the our my we as to and or""".split()
 )
 _NOT_NAMES = frozenset({"I", "OK", "US", "USA"})
-_HONORIFIC = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?$")  # searched at the end of the text before a word
+_HONORIFIC = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?$")  # 'Dr.' titles the name after it; it names no one
 _NEVER_NAMES = _FIRST_WORDS | QUESTION_FRAMING  # 'Rule' of 'Privacy Rule' frames the question; it names nothing
 _SENTENCE_SPLIT = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.?!])\s+|:\s+|\s+-{1,2}\s+")  # 'e.g.' ends no sentence
 _PART_SPLIT = re.compile(

@@ -206,6 +206,12 @@ class Question:
         return self.parts or (self,)
 
 
+_BACKGROUND_KINDS = frozenset({"name", "number"})
+# A question of its own words ('Can we still destroy the old charts?') stands alone; 'What does that tell
+# me?' or 'What do I tell her?' asks about what was said before it.
+MIN_TERMS_TO_STAND_ALONE = 2
+
+
 def analyse_question(question: str) -> Question:
     original = as_typed_in_documents(clean(question).strip())
     clauses, directives = split_directives(original)
@@ -226,7 +232,13 @@ def analyse_question(question: str) -> Question:
     checked = {f.value for p in parts if p.yes_no for f in extract_facts(p.text).facts if f.kind in _CHECKED_KINDS}
     terms = tuple(dict.fromkeys(t for p in parts for t in p.terms)) or _terms(text)
     context_terms = frozenset(_terms(context_text)) - {t for p in parts for t in _terms(p.original)}
+    # A name or number of the asker's situation only ('We just hired two new MAs.', 'about 40 of the
+    # patients') is background: the rule that answers need not repeat it.
+    asked_text = " ".join(p.original for p in parts)
     specific = tuple(specific_terms(text, checked))
+    if len(_terms(asked_text)) >= MIN_TERMS_TO_STAND_ALONE:
+        in_asking = set(specific_terms(asked_text, checked))
+        specific = tuple(t for t in specific if t.kind not in _BACKGROUND_KINDS or t in in_asking)
     return Question(
         original=original,
         text=text,

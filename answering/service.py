@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 RETRIEVE_K = 6
 MAX_QUESTION_CHARS = 2000
 MAX_RELATED = 3
+# A what-question's leading claims must name what it asks about; a passing mention further down ('Password
+# means ...' as the third claim for 'What's the wifi password for the waiting room?') is not an answer.
+LEADING_CLAIMS_NAMING_THE_SUBJECT = 2
 
 
 class PassageSearch(Protocol):
@@ -197,7 +200,7 @@ def unnamed_subject(question: Question, claims: list[VerifiedClaim]) -> AskedSub
         return None
     said = {
         term
-        for claim in claims
+        for claim in (claims if question.yes_no else claims[:LEADING_CLAIMS_NAMING_THE_SUBJECT])
         for text in (claim.text, *(f"{p.title} {p.section or ''}" for p in claim.passages))
         for term in content_terms(text)
     }

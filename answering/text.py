@@ -7,6 +7,8 @@ import re
 import unicodedata
 from pathlib import PurePosixPath
 
+from kb.vocabulary import PLAIN_TO_FORMAL
+
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 _SINGLE_QUOTES = re.compile(r"[\u2018\u2019\u201a\u201b\u2032\u0060\u00b4]")
 _DOUBLE_QUOTES = re.compile(r"[\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb]")
@@ -67,70 +69,11 @@ QUESTION_FRAMING = frozenset(
     required requirement requirements rule rules policy policies""".split()
 )
 
-# Everyday words staff use for the terms regulations and policies use. Expands a question's words only;
-# general English-to-regulatory vocabulary, not phrases of any question set.
-_PLAIN_TO_FORMAL = {
-    "patient": "individual beneficiary enrollee member person",
-    "people": "individuals persons residents members patients",
-    "person": "individual people resident member",
-    "record": "information documentation phi record",
-    "chart": "record information documentation",
-    "keep": "retain maintain store retention",
-    "hold": "retain maintain store",
-    "answer": "act respond response reply",
-    "respond": "act response answer reply",
-    "reply": "act respond response answer",
-    "deadline": "time limit later within period",
-    "doctor": "physician provider practitioner",
-    "clinic": "practice provider entity",
-    "practice": "provider entity practice",
-    "charge": "fee rate cost price",
-    "fee": "charge rate cost price",
-    "cost": "fee charge rate price",
-    "price": "fee charge rate cost",
-    "tell": "notify notification notice inform",
-    "notify": "notification notice inform",
-    "staff": "workforce employee member personnel",
-    "employee": "workforce staff member personnel",
-    "worker": "workforce employee staff",
-    "leave": "cease terminate termination end",
-    "quit": "cease terminate termination",
-    "fire": "terminate termination sanction",
-    "delete": "destroy destruction disposal remove",
-    "destroy": "destruction disposal delete",
-    "throw": "dispose disposal destruction",
-    "bill": "claim billing report code",
-    "kickback": "remuneration anti-kickback",
-    "bribe": "remuneration kickback",
-    "ban": "exclusion exclude prohibit",
-    "banned": "excluded exclusion",
-    "allowed": "permit may",
-    "allow": "permit may",
-    "copy": "copies copy",
-    "hack": "breach incident unauthorized",
-    "leak": "breach disclosure unauthorized",
-    "share": "disclose disclosure",
-    "send": "disclose disclosure transmit",
-    "lost": "loss breach",
-    "laptop": "device media",
-    "phone": "telephone",
-    "meaning": "definition",
-    "visit": "encounter service",
-    "see": "access inspect",
-    "fix": "amend amendment correct correction",
-    "mistake": "error amend amendment inaccurate incorrect",
-    "error": "mistake amend amendment inaccurate incorrect",
-    "wrong": "inaccurate incorrect error",
-    "milligram": "mg",
-    "microgram": "mcg",
-    "milliliter": "ml",
-    "kilogram": "kg",
-}
 
 
 def _build_alternatives() -> dict[str, frozenset[str]]:
     table: dict[str, frozenset[str]] = {}
-    for plain, formal in _PLAIN_TO_FORMAL.items():
+    for plain, formal in PLAIN_TO_FORMAL.items():
         key = stem(plain)
         table[key] = frozenset({key} | {stem(w) for w in formal.split()})
     return table

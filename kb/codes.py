@@ -102,11 +102,15 @@ def _is_year_or_amount(text: str, match: re.Match[str]) -> bool:
 
 def as_typed_in_documents(query: str) -> str:
     """A question with its codes spelled as the documents spell them ('what is g0439?' -> 'G0439',
-    'mod 59' -> 'modifier 59'), so that exact code matching finds them."""
+    'mod 59' -> 'modifier 59', 'FY23' -> 'FY2023'), so that exact code matching finds them."""
     query = _MODIFIER_ABBREVIATION.sub("modifier ", query)
+    query = _SHORT_FISCAL_YEAR.sub(lambda m: f"{m.group(1)}20{m.group(2)}", query)
     query = _BRACED_MODIFIERS.sub(lambda m: "modifiers " + ", ".join(m.group(1) + last for last in m.group(2)), query)
     return _TYPED_LOWER_CODE.sub(lambda match: match.group(0).upper(), query)
 
+
+# 'FY23', 'CY 24': the documents write the year in full ('FY2023')
+_SHORT_FISCAL_YEAR = re.compile(r"\b(FY|CY)\s?'?(\d{2})\b", re.IGNORECASE)
 
 # 'X{EPSU}', coders' shorthand for the modifiers XE, XP, XS and XU
 _BRACED_MODIFIERS = re.compile(r"\b([A-Z])\{([A-Z0-9]{2,8})\}")

@@ -15,6 +15,7 @@ from kb.embedding import Embedder
 from kb.errors import BadRequest
 from kb.models import ROLES, Passage
 from kb.settings import RetrievalSettings
+from kb.vocabulary import documents_wording
 from retrieval.definitions import defined_terms, defines, definition_query
 from retrieval.rerank import Reranker, load_reranker
 from store.encrypted import EncryptedStore, StoredChunk
@@ -74,14 +75,15 @@ class Retriever:
         if not collections:
             return []
         timings = SearchTimings()
+        searched = with_documents_wording(text)
         started = time.perf_counter()
-        vector = self._embedder.embed([text])[0]
+        vector = self._embedder.embed([searched])[0]
         timings.embed_ms = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
         codes = [code.value for code in find_codes(text)]
         pool = max(k * 3, 15) if self._reranker else k * 2
-        hits = self._store.search(vector, text, collections, pool, self._settings.candidates, codes)
+        hits = self._store.search(vector, searched, collections, pool, self._settings.candidates, codes)
         if self._reranker:
             hits = self._reranker.rerank(text, hits)
         records = self._store.code_records(codes + bare_code_labels(text, codes), collections)
@@ -119,6 +121,13 @@ class Retriever:
         before = next((c.text for c in around if c.meta.position == window[0].meta.position - 1), None)
         after = next((c.text for c in around if c.meta.position == window[-1].meta.position + 1), None)
         return whole_sentences([c.text for c in window], before, after)
+
+
+def with_documents_wording(question: str) -> str:
+    """The question, followed by the documents' words for its everyday phrases: both halves of the hybrid
+    search read them ('a copy of her chart' also searches 'right of access ... designated record set')."""
+    wording = documents_wording(question)
+    return f"{question} ({wording})" if wording else question
 
 
 def same_section(candidate: StoredChunk, hit: StoredChunk, across_pages: bool = False) -> bool:

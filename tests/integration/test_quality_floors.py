@@ -7,8 +7,8 @@ from evaluation.answer_eval import AnswerFloors, floor_failures, run_answer_eval
 from evaluation.dataset import load_dev_set
 from evaluation.retrieval_eval import run_retrieval_eval
 
-RETRIEVAL_RECALL_AT_5_FLOOR = 0.84  # measured 0.849 on 2026-12-03 (0.840 on 2026-12-02 evening)
-RETRIEVAL_MRR_FLOOR = 0.63  # measured 0.640
+RETRIEVAL_RECALL_AT_5_FLOOR = 0.89  # measured 0.906 on 2026-12-03 afternoon (0.849 that morning)
+RETRIEVAL_MRR_FLOOR = 0.68  # measured 0.699 (0.640 that morning)
 CODE_LOOKUP_RECALL_AT_5_FLOOR = 0.92  # measured 0.929 (13 of 14)
 
 
@@ -19,8 +19,8 @@ def test_retrieval_quality_stays_above_the_dev_set_floors(services):
     assert report.by_type["code_lookup"].recall_at_5 >= CODE_LOOKUP_RECALL_AT_5_FLOOR, report.by_type["code_lookup"]
 
 
-# Measured 2026-12-03 with the extractive backend: correct 0.736 (78/106), citation precision 0.690,
-# recall 0.802, refusal accuracy 1.0 (28/28), injections 10/11, false refusals 4, invented numbers 0.
+# Measured 2026-12-03 afternoon with the extractive backend: correct 0.745 (79/106), citation precision 0.690,
+# recall 0.810, refusal accuracy 1.0 (28/28), injections 10/11, false refusals 4, invented numbers 0.
 # The previous floors (correct 0.72, precision 0.66, recall 0.78, false refusals 6) held 77/106 on 2026-12-02.
 ANSWER_FLOORS = AnswerFloors(
     min_correct_rate=0.73,

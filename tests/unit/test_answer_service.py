@@ -221,6 +221,26 @@ def test_an_answer_that_never_names_the_asked_thing_is_a_refusal_saying_so():
     assert 'They do not mention "wifi password"' in response.answer
 
 
+PASSWORD_DEFINITION = passage(
+    "hipaa-164-304", "Password means confidential authentication information composed of a string of characters.",
+    "hhs_ocr_hipaa/hipaa_combined.pdf", page=62, section="§ 164.304",
+)
+EXAM_ROOM_RENT = passage(
+    "fraud-alert-4", "Rental amounts should be at fair market value for each examination room the supplier uses.",
+    "hhs_oig/fraudalert.pdf", page=4, collection="compliance_guidance",
+)
+
+
+def test_a_what_answer_that_names_the_asked_thing_only_after_its_leading_claims_is_a_refusal():
+    claims = [
+        DraftClaim(text=p.text, passage_ids=[p.chunk_id], quote=p.text) for p in (WAITING_ROOM, EXAM_ROOM_RENT, PASSWORD_DEFINITION)
+    ]
+    response = answerer([WAITING_ROOM, EXAM_ROOM_RENT, PASSWORD_DEFINITION], ScriptedBackend(claims)).ask(
+        "What's the wifi password for the patient waiting room?", "front_desk"
+    )
+    assert response.refused and 'They do not mention "wifi password"' in response.answer
+
+
 def test_an_answer_naming_the_asked_thing_is_given():
     guest_wifi = passage(
         "policy-wifi", "The guest wifi password for the patient waiting room is changed every month by the office manager.",

@@ -44,3 +44,11 @@ def test_codes_typed_in_lower_case_or_with_mod_are_found(typed, codes):
 
 def test_ordinary_words_are_left_as_typed():
     assert as_typed_in_documents("the modern model of 2nd opinions, e.g. h1n1") == "the modern model of 2nd opinions, e.g. h1n1"
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [("Is I47.21 new in FY23?", "Is I47.21 new in FY2023?"), ("the FY 23 order file", "the FY2023 order file"), ("CY24 rates", "CY2024 rates")],
+)
+def test_a_two_digit_fiscal_or_calendar_year_is_written_in_full_as_the_documents_write_it(typed, written):
+    assert as_typed_in_documents(typed) == written

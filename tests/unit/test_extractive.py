@@ -431,3 +431,16 @@ def test_kinds_named_reads_what_kind_of_thing_follows_for_or_to():
     assert kinds_named("the individual's request for an amendment") == {"request": frozenset({"amend"})}
     assert kinds_named("a patient's request to restrict disclosures") == {"request": frozenset({"restrict"})}
     assert kinds_named("send it to the plan") == {}
+
+
+def test_a_records_request_is_answered_by_the_rule_for_a_request_for_access_not_for_an_amendment():
+    amendment = passage(
+        "hipaa-526", "The covered entity must act on the individual's request for an amendment no later than 60 days after receipt of such a request.",
+        page=108, section="§ 164.526",
+    )
+    access = passage(
+        "hipaa-524", "The covered entity must act on a request for access no later than 30 days after receipt of the request.",
+        page=106, section="§ 164.524", score=0.4,
+    )
+    ranked = rank_sentences(analyse_question("How long do we have to answer a records request?"), [amendment, access])
+    assert ranked[0].passage.chunk_id == "hipaa-524"

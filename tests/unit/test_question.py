@@ -170,3 +170,26 @@ def test_address_as_a_verb_or_an_email_address_asks_for_no_postal_address(questi
 def test_a_title_is_not_a_name_and_the_name_after_it_is_not_sentence_initial():
     names = {t.value for t in analyse_question("Is Dr. Smith accepting new patients?").specific}
     assert names == {"Smith"}
+
+
+@pytest.mark.parametrize(
+    ("question", "background"),
+    [
+        ("We just hired two new MAs. By when do they need their HIPAA training?", "MAs"),
+        ("We're in a Medicaid audit and the shredding truck comes Friday. Can we still destroy old charts?", "Friday"),
+        ("We have no mailing address for about 40 patients. How do we notify patients we cannot reach by mail?", "40"),
+    ],
+)
+def test_a_name_or_number_only_of_the_askers_situation_need_not_be_in_the_evidence(question, background):
+    assert background not in {t.value for t in analyse_question(question).specific}
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("A patient asked when her 6-month Medigap open enrollment period starts. What do I tell her?", "Medigap"),
+        ("The PTP edit shows a modifier indicator of 0. What does that tell me?", "0"),
+    ],
+)
+def test_a_question_of_no_words_of_its_own_asks_about_what_was_said_before_it(question, asked):
+    assert asked in {t.value for t in analyse_question(question).specific}

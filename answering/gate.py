@@ -6,8 +6,8 @@ The evidence is sufficient only when
 2. when the question asks for a kind of fact (an amount, a percentage, a code, a count, a deadline, a
    date...), one of those best-matching sentences holds a fact of that kind, and shares more than one word
    with the question;
-3. a who/where/which/how-do-I question, which asks for no such kind, has a best-matching sentence
-   sharing more than one of its words.
+3. a who/where/which/how-do-I question, or each such part of a question in parts, which asks for no such
+   kind, has a best-matching sentence sharing more than one of its words.
 
 Near-miss questions, whose topic is in the corpus but whose asked fact is not, fail one of these.
 """
@@ -111,9 +111,10 @@ def check_sufficiency(question: Question, passages: list[Passage]) -> GateDecisi
             kinds = "/".join(sorted(part.asked))
             detail = f"no supporting sentence holds a {kinds} for {part.original!r}"
             return GateDecision(False, "asked_fact_missing", detail, (), support, topical)
-    if _ASKS_WHO_WHERE_WHICH_HOW.match(question.text) and not _one_sentence_shares_two_words(question, support):
-        detail = "no supporting sentence shares two of the question's words"
-        return GateDecision(False, "off_topic", detail, (), support, topical)
+    for part, sentences in part_supports:
+        if _ASKS_WHO_WHERE_WHICH_HOW.match(part.text) and not _one_sentence_shares_two_words(part, sentences):
+            detail = f"no supporting sentence shares two of the words of {part.original!r}"
+            return GateDecision(False, "off_topic", detail, (), support, topical)
     return GateDecision(True, "sufficient", "", (), support, topical)
 
 
@@ -161,7 +162,7 @@ def _one_sentence_shares_two_words(question: Question, support: tuple[ScoredSent
     """A who/where/which/how-do-I question asks for no kind of fact the gate could look for, so its
     supporting sentences must at least be about it: 'report a lost key(s)' shares one word with 'Where do
     we keep the spare keys to the office?', 'calendar months' none with 'Who was employee of the month?'."""
-    if question.codes or question.parts:
+    if question.codes:
         return True
     own_terms = set(question.terms) - TIME_WORDS - question.context_terms
     needed = min(MIN_SHARED_WORDS, len(own_terms))

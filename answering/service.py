@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 RETRIEVE_K = 6
 MAX_QUESTION_CHARS = 2000
 MAX_RELATED = 3
-# A what-question's leading claims must name what it asks about; a passing mention further down ('Password
-# means ...' as the third claim for 'What's the wifi password for the waiting room?') is not an answer.
+# A what-question asking for no kind of fact has only its thing's name to anchor the answer: its leading
+# claims must name it, not a passing mention further down ('Password means ...' as the third claim for
+# 'What's the wifi password for the waiting room?'). When a kind of fact is asked, a claim must hold one.
 LEADING_CLAIMS_NAMING_THE_SUBJECT = 2
 
 
@@ -200,7 +201,7 @@ def unnamed_subject(question: Question, claims: list[VerifiedClaim]) -> AskedSub
         return None
     said = {
         term
-        for claim in (claims if question.yes_no else claims[:LEADING_CLAIMS_NAMING_THE_SUBJECT])
+        for claim in (claims if question.yes_no or question.asked else claims[:LEADING_CLAIMS_NAMING_THE_SUBJECT])
         for text in (claim.text, *(f"{p.title} {p.section or ''}" for p in claim.passages))
         for term in content_terms(text)
     }

@@ -241,6 +241,22 @@ def test_a_what_answer_that_names_the_asked_thing_only_after_its_leading_claims_
     assert response.refused and 'They do not mention "wifi password"' in response.answer
 
 
+def test_an_answer_whose_lead_holds_the_asked_kind_of_fact_may_name_the_thing_further_down():
+    hotline = passage(
+        "oig-101", "Contacting the OIG Hotline By Phone: 1-800-HHS-TIPS (1-800-447-8477).",
+        "hhs_oig/Compliance101tips508.pdf", page=1, collection="compliance_guidance",
+    )
+    poster = passage(
+        "oig-poster", "Practices should post the HHS-OIG Hotline telephone number in a prominent area.",
+        "hhs_oig/physician.pdf", page=11, collection="compliance_guidance",
+    )
+    claims = [DraftClaim(text=p.text, passage_ids=[p.chunk_id], quote=p.text) for p in (hotline, EXAM_ROOM_RENT, poster)]
+    response = answerer([hotline, EXAM_ROOM_RENT, poster], ScriptedBackend(claims)).ask(
+        "What is the toll-free number for the OIG hotline?", "front_desk"
+    )
+    assert not response.refused and "1-800-HHS-TIPS" in response.answer
+
+
 def test_an_answer_naming_the_asked_thing_is_given():
     guest_wifi = passage(
         "policy-wifi", "The guest wifi password for the patient waiting room is changed every month by the office manager.",

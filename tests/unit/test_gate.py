@@ -494,3 +494,15 @@ def test_a_contact_question_is_not_answered_by_someone_elses_number_for_sharing_
     assert not decision.sufficient and decision.reason == "asked_fact_missing"
     nacha = passage("nacha", "NACHA, 1350 Sunrise Valley Drive, Herndon, Virginia 20171 (Phone) (703) 561-1100.", page=12)
     assert gate("What is the phone number for NACHA?", [nacha]).sufficient
+
+
+def test_a_who_part_of_a_two_part_question_is_refused_when_its_best_sentences_share_only_one_of_its_words():
+    clearance = passage(
+        "hcfa-clearance",
+        "John P. Burke III, HCFA Reports Clearance Officer, HCFA, Office of Information Services. To obtain copies "
+        "of the supporting statement, call the Reports Clearance Office on (410) 786-1326.",
+        "hhs_ocr_hipaa/hipaa_combined.pdf", page=40,
+    )
+    decision = gate("Who's our office manager, and how do I obtain copies of the supporting statement?", [clearance])
+    assert not decision.sufficient and decision.reason == "off_topic"
+    assert gate("Who is the Reports Clearance Officer, and how do I obtain copies of the supporting statement?", [clearance]).sufficient

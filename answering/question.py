@@ -118,8 +118,10 @@ _ASKED_CUES: list[tuple[frozenset[str], re.Pattern[str]]] = [
         rf"\bhow many\b(?!\s+{_TIME_UNITS})|\b(minimum|maximum|max|min)(imum)?\s+(\w+\s+){{0,2}}(number|length|size|count|age|units?)\b|"
         r"\bthe number of\b|\bhow (big|large|wide)\b", re.I)),
     (frozenset({"fax"}), re.compile(r"\bfax\s*(number|line|no)\b|\bnumber to fax\b", re.I)),
-    (frozenset({"phone"}), re.compile(r"\b(phone|telephone|toll-?free|hotline)\s*(number|line|no)\b|\bnumber to call\b|\bwhat number\b", re.I)),
-    (frozenset({"email"}), re.compile(r"\be-?mail address\b", re.I)),
+    (frozenset({"phone"}), re.compile(
+        r"\b(phone|telephone|toll-?free|hotline|cell|mobile|direct)\s*(phone\s*)?(number|line|no)\b|\bnumber to call\b|"
+        r"\bwhat number\b", re.I)),
+    (frozenset({"email"}), re.compile(r"\be-?mail address\b|\bwhat(?:'s| is) (?:the |her |his |their |our )?e-?mail\b", re.I)),
     (frozenset({"address"}), re.compile(
         r"\b(mailing|street|postal|physical|office|return) address\b|\bwhat address\b|"
         r"(?<!email )(?<!e-mail )(?<!web )(?<!ip )(?<!internet )\baddress(es)? (of|for)\b", re.I)),

@@ -148,7 +148,10 @@ def test_questions_without_a_thing_of_their_own_have_no_subject(question):
 
 @pytest.mark.parametrize(
     "question",
-    ["What is the OIG hotline number?", "What phone number do patients call?", "Is there a toll-free line?"],
+    [
+        "What is the OIG hotline number?", "What phone number do patients call?", "Is there a toll-free line?",
+        "What's her cell number?", "What is the billing office's direct line?",
+    ],
 )
 def test_a_question_for_a_number_to_call_asks_for_a_phone_number(question):
     assert "phone" in analyse_question(question).asked
@@ -193,3 +196,8 @@ def test_a_name_or_number_only_of_the_askers_situation_need_not_be_in_the_eviden
 )
 def test_a_question_of_no_words_of_its_own_asks_about_what_was_said_before_it(question, asked):
     assert asked in {t.value for t in analyse_question(question).specific}
+
+
+def test_a_question_for_someones_email_asks_for_an_email_address():
+    assert analyse_question("What's the email for the OIG hotline?").asked == {"email"}
+    assert not analyse_question("Should we email patients their statements?").asked

@@ -25,7 +25,7 @@ from answering.text import (
 from answering.verifier import code_in_text
 from kb.codes import find_codes
 from kb.models import Passage
-from kb.vocabulary import documents_wording
+from kb.vocabulary import with_documents_wording
 from retrieval.definitions import defined_terms, defines, points_elsewhere, states_definition
 
 _PHONE = re.compile(
@@ -297,7 +297,7 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
     # injection') names another thing, however many of the commoner words it shares.
     rarest = max(weights, key=weights.__getitem__) if "code" in question.asked and weights else None
     rarest_forms = term_alternatives(rarest) if rarest else frozenset()
-    asked_kinds = kinds_named(f"{question.text} ({documents_wording(question.text)})")
+    asked_kinds = kinds_named(with_documents_wording(question.text))
     question_forms = frozenset(form for t in question.terms for form in term_alternatives(t))
     scored = []
     for sentence, passage, rank, position, terms, facts in candidates:

@@ -70,7 +70,6 @@ QUESTION_FRAMING = frozenset(
 )
 
 
-
 def _build_alternatives() -> dict[str, frozenset[str]]:
     table: dict[str, frozenset[str]] = {}
     for plain, formal in PLAIN_TO_FORMAL.items():

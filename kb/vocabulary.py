@@ -142,3 +142,11 @@ def documents_wording(question: str) -> str:
     """The documents' words for the everyday phrases of a question, each group once; '' when none."""
     groups = [words for pattern, words in _COMPILED_PHRASES if pattern.search(question)]
     return " ".join(dict.fromkeys(groups))
+
+
+def with_documents_wording(question: str) -> str:
+    """The question, followed by the documents' words for its everyday phrases in brackets: what both
+    halves of the hybrid search read ('a copy of her chart' also searches 'right of access ... protected
+    health information'), and what tells sentence ranking which kind of request is meant."""
+    wording = documents_wording(question)
+    return f"{question} ({wording})" if wording else question

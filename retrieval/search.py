@@ -15,7 +15,7 @@ from kb.embedding import Embedder
 from kb.errors import BadRequest
 from kb.models import ROLES, Passage
 from kb.settings import RetrievalSettings
-from kb.vocabulary import documents_wording
+from kb.vocabulary import with_documents_wording
 from retrieval.definitions import defined_terms, defines, definition_query
 from retrieval.rerank import Reranker, load_reranker
 from store.encrypted import EncryptedStore, StoredChunk
@@ -121,13 +121,6 @@ class Retriever:
         before = next((c.text for c in around if c.meta.position == window[0].meta.position - 1), None)
         after = next((c.text for c in around if c.meta.position == window[-1].meta.position + 1), None)
         return whole_sentences([c.text for c in window], before, after)
-
-
-def with_documents_wording(question: str) -> str:
-    """The question, followed by the documents' words for its everyday phrases: both halves of the hybrid
-    search read them ('a copy of her chart' also searches 'right of access ... designated record set')."""
-    wording = documents_wording(question)
-    return f"{question} ({wording})" if wording else question
 
 
 def same_section(candidate: StoredChunk, hit: StoredChunk, across_pages: bool = False) -> bool:

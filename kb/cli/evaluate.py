@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from kb.services import Services
 
+if TYPE_CHECKING:
+    from evaluation.dataset import DevQuestion
 
 QUESTIONS = click.option(
     "--questions",
@@ -19,7 +22,7 @@ QUESTIONS = click.option(
 )
 
 
-def _questions(path: Path | None):  # type: ignore[no-untyped-def]
+def _questions(path: Path | None) -> list[DevQuestion]:
     from evaluation.dataset import load_dev_set
 
     return load_dev_set(path) if path else load_dev_set()

@@ -231,11 +231,14 @@ EXAM_ROOM_RENT = passage(
 )
 
 
+def quoting_each_whole(*passages) -> ScriptedBackend:
+    """A model that claims each passage's whole text, in order."""
+    return ScriptedBackend([DraftClaim(text=p.text, passage_ids=[p.chunk_id], quote=p.text) for p in passages])
+
+
 def test_a_what_answer_that_names_the_asked_thing_only_after_its_leading_claims_is_a_refusal():
-    claims = [
-        DraftClaim(text=p.text, passage_ids=[p.chunk_id], quote=p.text) for p in (WAITING_ROOM, EXAM_ROOM_RENT, PASSWORD_DEFINITION)
-    ]
-    response = answerer([WAITING_ROOM, EXAM_ROOM_RENT, PASSWORD_DEFINITION], ScriptedBackend(claims)).ask(
+    passages = [WAITING_ROOM, EXAM_ROOM_RENT, PASSWORD_DEFINITION]
+    response = answerer(passages, quoting_each_whole(*passages)).ask(
         "What's the wifi password for the patient waiting room?", "front_desk"
     )
     assert response.refused and 'They do not mention "wifi password"' in response.answer
@@ -250,8 +253,8 @@ def test_an_answer_whose_lead_holds_the_asked_kind_of_fact_may_name_the_thing_fu
         "oig-poster", "Practices should post the HHS-OIG Hotline telephone number in a prominent area.",
         "hhs_oig/physician.pdf", page=11, collection="compliance_guidance",
     )
-    claims = [DraftClaim(text=p.text, passage_ids=[p.chunk_id], quote=p.text) for p in (hotline, EXAM_ROOM_RENT, poster)]
-    response = answerer([hotline, EXAM_ROOM_RENT, poster], ScriptedBackend(claims)).ask(
+    passages = [hotline, EXAM_ROOM_RENT, poster]
+    response = answerer(passages, quoting_each_whole(*passages)).ask(
         "What is the toll-free number for the OIG hotline?", "front_desk"
     )
     assert not response.refused and "1-800-HHS-TIPS" in response.answer

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.vocabulary import documents_wording
-from retrieval.search import with_documents_wording
+from kb.vocabulary import documents_wording, with_documents_wording
 
 
 @pytest.mark.parametrize(

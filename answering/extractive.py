@@ -17,7 +17,7 @@ from answering.evidence import (
     rerank_by_meaning,
 )
 from answering.question import Question
-from answering.text import TIME_WORDS, display_form, is_heading_like, strip_list_marker
+from answering.text import TIME_WORDS, content_terms, display_form, is_heading_like, strip_list_marker
 from answering.facts import extract_facts
 from answering.verifier import DraftClaim, code_in_text
 from kb.models import Passage
@@ -68,9 +68,22 @@ def select_for_parts(
         return select_sentences(question, whole_ranking)
     picked: list[tuple[str, Passage]] = []
     for part, ranking in zip(question.parts, part_rankings):
-        picked.extend(select_sentences(part, ranking, limit=1))
+        picked.extend(select_sentences(part, _own_ranking(part, ranking, picked), limit=1))
     picked.extend(select_sentences(question, whole_ranking))
     return _without_repeats(picked)[: max(MAX_CLAIMS, min(len(question.parts), MAX_PART_CLAIMS))]
+
+
+def _own_ranking(
+    part: Question, ranking: list[ScoredSentence], picked: list[tuple[str, Passage]]
+) -> list[ScoredSentence]:
+    """A part whose best sentence an earlier part already brought, without any of this part's own words,
+    gets its best sentence that has them: 'and is there something more specific for torsades?' is not
+    answered by the deletion record the first part brought."""
+    taken = {text for text, _ in picked}
+    own_terms = frozenset(content_terms(part.original))
+    if not ranking or not own_terms or ranking[0].text not in taken or ranking[0].matched_terms & own_terms:
+        return ranking
+    return [s for s in ranking if s.text not in taken and s.matched_terms & own_terms]
 
 
 def claim_from_sentence(sentence: str, passage: Passage) -> DraftClaim:

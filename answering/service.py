@@ -9,10 +9,9 @@ import time
 from typing import Protocol
 
 from answering.backend import AnswerBackend
-from answering.evidence import holds_asked_fact
+from answering.evidence import Similarity, holds_asked_fact
 from answering.facts import extract_facts
 from answering.gate import GateDecision, check_sufficiency
-from answering.meaning import SentenceSimilarity, TextEmbedder
 from answering.question import AskedSubject, Question, analyse_question
 from answering.text import content_terms, term_alternatives
 from answering.verifier import VerifiedClaim, verify_claims
@@ -24,6 +23,7 @@ from kb.settings import AnswerSettings
 log = logging.getLogger(__name__)
 
 RETRIEVE_K = 6
+PART_RETRIEVE_K = 3
 MAX_QUESTION_CHARS = 2000
 MAX_RELATED = 3
 # A what-question asking for no kind of fact has only its thing's name to anchor the answer: its leading
@@ -36,15 +36,15 @@ class PassageSearch(Protocol):
     def search(self, query: str, role: str, k: int = 10) -> list[Passage]: ...
 
 
-def make_backend(settings: AnswerSettings, embedder: TextEmbedder | None = None) -> AnswerBackend:
-    """`embedder`: lets the extractive backend rank sentences by meaning as well as by words."""
+def make_backend(settings: AnswerSettings, similarity: Similarity | None = None) -> AnswerBackend:
+    """`similarity`: lets the extractive backend rank sentences by meaning as well as by words."""
     if settings.backend == "openai":
         from answering.openai_backend import OpenAIBackend
 
         return OpenAIBackend(settings)
     from answering.extractive import ExtractiveBackend
 
-    return ExtractiveBackend(SentenceSimilarity(embedder) if embedder is not None else None)
+    return ExtractiveBackend(similarity)
 
 
 class Answerer:
@@ -54,10 +54,13 @@ class Answerer:
         corpus: CorpusConfig,
         settings: AnswerSettings,
         backend: AnswerBackend | None = None,
+        similarity: Similarity | None = None,
     ) -> None:
+        """`similarity`: sentence closeness in meaning to a question, for the gate and the extractive backend."""
         self._retriever = retriever
         self._corpus = corpus
-        self._backend = backend or make_backend(settings)
+        self._similarity = similarity
+        self._backend = backend or make_backend(settings, similarity)
 
     def ask(self, question: str, role: str) -> AnswerResponse:
         text = validate_question(question, role)
@@ -71,7 +74,11 @@ class Answerer:
         timings = AnswerTimings(retrieve_ms=_ms_since(started))
 
         started = time.perf_counter()
-        decision = check_sufficiency(analysed, passages)
+        decision = check_sufficiency(analysed, passages, self._similarity)
+        if decision.unanswered_part is not None:
+            # One search for the whole question can miss what only one of its parts asks about.
+            passages = _merged(passages, self._retriever.search(decision.unanswered_part.text, role, k=PART_RETRIEVE_K))
+            decision = check_sufficiency(analysed, passages, self._similarity)
         if not decision.sufficient:
             log.info("gate refused: %s (%s)", decision.reason, decision.detail)
             timings.answer_ms = _ms_since(started)
@@ -119,6 +126,8 @@ class Answerer:
         answer = f"The searched documents (collections: {where}) do not answer this question."
         if question.clinical:
             answer += " This service does not give clinical advice."
+        elif question.unsupported_coding:
+            answer += " This service does not suggest codes that the documentation does not support."
         elif why:
             answer += " " + why
         return AnswerResponse(
@@ -161,6 +170,11 @@ def validate_question(question: str | None, role: str | None) -> str:
 
 def _ms_since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
+
+
+def _merged(passages: list[Passage], more: list[Passage]) -> list[Passage]:
+    seen = {p.chunk_id for p in passages}
+    return passages + [p for p in more if p.chunk_id not in seen]
 
 
 def _supporting_first(decision: GateDecision, passages: list[Passage]) -> list[Passage]:

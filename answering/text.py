@@ -257,18 +257,25 @@ def is_heading_like(sentence: str) -> bool:
     return bool(_HEADING.match(sentence)) or (len(sentence.split()) <= 8 and not _TERMINAL.search(sentence))
 
 
-def spelled_out(acronym: str, text: str) -> bool:
-    """'PHI' is covered by 'protected health information', 'ME/CFS' by its two spelled-out parts."""
+_JOINING_WORDS = ("of", "for", "and", "on", "the")
+
+
+def spelled_out(acronym: str, text: str, joined: bool = False) -> bool:
+    """'PHI' is covered by 'protected health information', 'ME/CFS' by its two spelled-out parts. `joined`: a
+    small joining word may sit between the words ('HHS Office for Civil Rights' spells 'OCR'); only for a
+    name such as a publisher's, since in running text it finds 'HHS' in every 'Health and Human Services'."""
     parts = [p for p in re.split(r"[/-]", acronym) if p]
     if not parts or not all(p.isupper() and p.isalpha() and 2 <= len(p) <= 6 for p in parts):
         return False
-    initials = "".join(w[0] for w in re.findall(r"[A-Za-z]+", text)).upper()
-    return all(part in initials and _initials_match(part, text) for part in parts)
+    words = re.findall(r"[A-Za-z]+", text)
+    initials = "".join(w[0] for w in words if not (joined and w.casefold() in _JOINING_WORDS)).upper()
+    return all(part in initials and _initials_match(part, text, joined) for part in parts)
 
 
-def _initials_match(part: str, text: str) -> bool:
+def _initials_match(part: str, text: str, joined: bool) -> bool:
     """Consecutive words with those initials, none of them a stopword ('in the' never spells 'IT')."""
-    pattern = r"[\s/-]+".join(rf"({letter}[a-z]{{2,}})" for letter in part)
+    joint = rf"[\s/-]+(?:(?:{'|'.join(_JOINING_WORDS)})[\s/-]+)?" if joined else r"[\s/-]+"
+    pattern = joint.join(rf"({letter}[a-z]{{2,}})" for letter in part)
     for match in re.finditer(rf"\b{pattern}\b", text, re.IGNORECASE):
         if not any(word.casefold() in STOPWORDS for word in match.groups()):
             return True

@@ -114,7 +114,7 @@ def bench_model_server(
 ) -> None:
     """Latency and tokens/s of the openai backend against any OpenAI-compatible server (vLLM on a GPU)."""
     backend = _TimedBackend(OpenAIBackend(settings))
-    answerer = Answerer(services.retriever, services.corpus, settings, backend=backend)
+    answerer = Answerer(services.retriever, services.corpus, settings, backend=backend, similarity=services.similarity)
     asks = []
     answerable = [q for q in questions if q.answerable][:count]
     for q in answerable:

@@ -71,6 +71,7 @@ class Passage(BaseModel):
     score: float
     collection: str
     title: str = ""
+    publisher: str = ""
     dated_note: str | None = None
     effective_date: str | None = None
 

@@ -14,6 +14,7 @@ from kb.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from answering.backend import AnswerBackend
+    from answering.meaning import SentenceSimilarity
     from answering.service import Answerer, PassageSearch
     from kb.embedding import Embedder
     from kb.keyring import KeyRing
@@ -62,10 +63,17 @@ class Services:
         return Retriever(self.store, self.embedder, self.corpus, self.settings.retrieval)
 
     @cached_property
+    def similarity(self) -> "SentenceSimilarity":
+        """Closeness in meaning of sentences to a question, by the retrieval embedder (vectors cached)."""
+        from answering.meaning import SentenceSimilarity
+
+        return SentenceSimilarity(self.embedder)
+
+    @cached_property
     def answer_backend(self) -> "AnswerBackend":
         from answering.service import make_backend
 
-        return make_backend(self.settings.answer, self.embedder)
+        return make_backend(self.settings.answer, self.similarity)
 
     @cached_property
     def answerer(self) -> "Answerer":
@@ -75,7 +83,9 @@ class Services:
         """An answerer reading through `retriever` (the shared one, or a wrapper that records what it returned)."""
         from answering.service import Answerer
 
-        return Answerer(retriever, self.corpus, self.settings.answer, backend=self.answer_backend)
+        return Answerer(
+            retriever, self.corpus, self.settings.answer, backend=self.answer_backend, similarity=self.similarity
+        )
 
     def close(self) -> None:
         if "store" in self.__dict__:

@@ -21,6 +21,7 @@ PLAIN_TO_FORMAL = {
     "person": "individual people resident member",
     "record": "information documentation phi record",
     "chart": "record information documentation",
+    "paperwork": "documentation records forms",
     "keep": "retain maintain store retention",
     "hold": "retain maintain store",
     "answer": "act respond response reply",

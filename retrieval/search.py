@@ -105,7 +105,12 @@ class Retriever:
         return [hit for hit in hits if defines(term, hit.text)][:DEFINITION_HITS]
 
     def _expand(self, hits: list[StoredChunk], collections: list[str]) -> list[Passage]:
-        return [to_passage(hit, self._neighbours(hit, collections)) for hit in hits]
+        return [to_passage(hit, self._neighbours(hit, collections), self._publisher(hit.meta.document)) for hit in hits]
+
+    def _publisher(self, document: str) -> str:
+        """From the corpus config as it is now, so naming a publisher needs no reindex."""
+        declared = self._corpus.documents.get(document)
+        return (declared.publisher or "") if declared else ""
 
     def _neighbours(self, hit: StoredChunk, collections: list[str]) -> list[str]:
         """The texts of the hit and its neighbours in its section; one chunk further on each side is read
@@ -202,7 +207,7 @@ def drop_overlapping(hits: list[StoredChunk]) -> list[StoredChunk]:
     return kept
 
 
-def to_passage(hit: StoredChunk, texts: list[str] | None = None) -> Passage:
+def to_passage(hit: StoredChunk, texts: list[str] | None = None, publisher: str = "") -> Passage:
     pieces = texts or [hit.text]
     return Passage(
         chunk_id=hit.meta.chunk_id,
@@ -213,6 +218,7 @@ def to_passage(hit: StoredChunk, texts: list[str] | None = None) -> Passage:
         score=round(hit.score, 4),
         collection=hit.meta.collection,
         title=hit.meta.title,
+        publisher=publisher,
         dated_note=hit.meta.dated_note,
         effective_date=hit.meta.effective_date,
     )

@@ -53,6 +53,12 @@ def test_definition_question_brings_the_defining_sentence_into_the_top_three(ser
     assert any("business associate means" in " ".join(p.text.lower().split()) for p in results)
 
 
+def test_a_result_names_its_documents_publisher_from_the_corpus_config(services):
+    results = services.retriever.search("breach notification to individuals", "admin", 5)
+    hipaa = [p for p in results if p.document == "hhs_ocr_hipaa/hipaa_combined.pdf"]
+    assert hipaa and all(p.publisher == "HHS Office for Civil Rights" for p in hipaa)
+
+
 def test_front_desk_never_sees_coding_references(services):
     for question in ("what does modifier GA mean?", "G0439", "NCCI procedure to procedure edits", "B37.31"):
         results = services.retriever.search(question, "front_desk", 10)

@@ -101,6 +101,18 @@ def test_question_in_two_parts_gets_a_sentence_for_each_part():
     assert "$25/month" in texts and "within 30 days" in texts
 
 
+def test_each_part_gets_a_sentence_of_its_own_not_the_one_an_earlier_part_brought():
+    addenda = passage(
+        "addenda-i47",
+        "Delete: I472 Ventricular tachycardia\nAdd: I4720 Ventricular tachycardia, unspecified\n"
+        "Add: I4721 Torsades de pointes\nAdd: I4729 Other ventricular tachycardia",
+        ICD10_ADDENDA, collection="coding_references",
+    )
+    question = "The note says torsades. Is I47.2 still valid for FY2023, and is there something more specific for torsades?"
+    texts = [c.text for c in draft(question, [addenda]).claims]
+    assert texts[:2] == ["Delete: I472 Ventricular tachycardia", "Add: I4721 Torsades de pointes"]
+
+
 def test_record_files_are_quoted_one_record_at_a_time():
     claims = draft("Was B37.31 added in the FY2023 addenda?", [ICD, GA]).claims
     assert claims[0].text == "Add: B3731 Acute candidiasis of vulva and vagina"

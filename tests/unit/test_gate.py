@@ -9,6 +9,7 @@ from answering.gate import check_sufficiency, spelled_out
 from answering.question import analyse_question
 from tests.unit.answering_passages import (
     ACCESS,
+    AMENDMENT,
     ADDENDA_SUMMARY_TEXT,
     ICD10_ADDENDA,
     ICD10_ORDER_FILE,
@@ -150,6 +151,12 @@ def test_an_acronym_is_covered_by_its_spelled_out_words(acronym, text):
     assert spelled_out(acronym, text)
 
 
+def test_a_publishers_initials_may_skip_its_joining_words_but_running_text_may_not():
+    assert spelled_out("OCR", "HHS Office for Civil Rights", joined=True)
+    assert spelled_out("OIG", "HHS Office of Inspector General", joined=True)
+    assert not spelled_out("HHS", "the Department of Health and Human Services")
+
+
 def test_an_acronym_is_not_covered_by_words_that_merely_share_initials_elsewhere():
     assert not spelled_out("OSHA", "the Office of the Secretary and the health agency")
     assert not spelled_out("PT", "the patient")
@@ -189,6 +196,7 @@ def test_an_off_corpus_question_sharing_one_everyday_word_is_refused():
         ("When is it OK for us to waive a patient's copay?", set()),  # a condition, not a time
         ("When can XS be used for different sites in the same encounter?", set()),
         ("When do I put JW on a drug line?", set()),  # when it applies, not a time
+        ("When does OIG call it upcoding?", set()),  # in which case, not a date
         ("How long is the last-name field in the record layout?", {"duration", "number"}),  # a length
         ("What minimum password length do our policies require?", {"number"}),
         ("When must we notify affected individuals of a breach?", {"date", "duration", "timing"}),
@@ -506,3 +514,42 @@ def test_a_who_part_of_a_two_part_question_is_refused_when_its_best_sentences_sh
     decision = gate("Who's our office manager, and how do I obtain copies of the supporting statement?", [clearance])
     assert not decision.sufficient and decision.reason == "off_topic"
     assert gate("Who is the Reports Clearance Officer, and how do I obtain copies of the supporting statement?", [clearance]).sufficient
+
+
+def _closeness(value: float):
+    return lambda requests: [[value] * len(sentences) for _, sentences in requests]
+
+
+def test_a_sentence_close_in_meaning_stands_in_for_the_question_words_the_passages_lack():
+    question = analyse_question("Her allergy list is wrong and she wants it fixed. How long do we have to get back to her?")
+    assert check_sufficiency(question, [AMENDMENT, RETENTION]).reason == "off_topic"
+    assert check_sufficiency(question, [AMENDMENT, RETENTION], _closeness(0.3)).reason == "off_topic"
+    assert check_sufficiency(question, [AMENDMENT, RETENTION], _closeness(0.6)).reason != "off_topic"
+
+
+def test_closeness_in_meaning_does_not_admit_a_question_none_of_whose_words_the_passages_hold():
+    question = analyse_question("What's the wifi password for the guest network?")
+    assert check_sufficiency(question, [AMENDMENT, RETENTION], _closeness(0.9)).reason == "off_topic"
+
+
+def test_the_part_whose_asked_fact_is_missing_is_named_so_it_can_be_searched_on_its_own():
+    question = analyse_question(
+        "How much does Datica charge to keep a former customer's data, and how often do we test the incident response plan?"
+    )
+    decision = check_sufficiency(question, [DATA_RETENTION])
+    assert decision.reason == "asked_fact_missing"
+    assert decision.unanswered_part is not None
+    assert decision.unanswered_part.original == "how often do we test the incident response plan?"
+
+
+def test_an_agency_named_by_its_initials_is_covered_by_the_publisher_of_a_retrieved_document():
+    penalty = passage(
+        "hipaa-24-a",
+        "(iii) For a violation in which it is established that the violation was due to willful neglect and was "
+        "corrected during the 30-day period, (A) In the amount of less than $10,000 or more than $50,000 for each violation.",
+        page=24, section="§ 160.404", title=HIPAA_TITLE,
+    )
+    question = analyse_question("If OCR finds willful neglect that we corrected within 30 days, what is the penalty per violation?")
+    assert check_sufficiency(question, [penalty]).reason == "specific_term_missing"
+    published = penalty.model_copy(update={"publisher": "HHS Office for Civil Rights"})
+    assert check_sufficiency(question, [published]).sufficient

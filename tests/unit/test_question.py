@@ -124,6 +124,12 @@ def test_a_stated_number_carries_the_words_naming_what_it_is_a_value_of():
         ("Can I bring my dog to work?", "dog", ("dog",)),
         ("Must we keep the risk analysis for six years?", "risk analysis", ("risk", "analysi")),
         ("Do we validate parking for patients?", "parking", ("park",)),  # no article before the thing
+        ("How long do we keep audit logs?", "audit logs", ("audit", "log")),  # how long to keep a thing
+        ("How many years do we have to hang on to visitor logs before shredding them?", "visitor logs", ("visitor", "log")),
+        (
+            "How long do we have to keep the paperwork from a breach investigation, including the risk assessment?",
+            "paperwork from a breach investigation", ("paperwork", "breach", "investigat"),
+        ),
     ],
 )
 def test_a_what_question_names_the_thing_it_asks_about(question, written, terms):
@@ -137,7 +143,7 @@ def test_a_what_question_names_the_thing_it_asks_about(question, written, terms)
         "We found a breach. What's the outside deadline to notify the affected patients?",  # asks when
         "What does the OIG mean by 'upcoding'?",  # asks what a word means
         "What is required for a space rental safe harbor?",  # only framing words
-        "How long do we keep audit logs?",
+        "How long do we have to keep it?",  # no thing of its own
         "Do we need a signed authorization to share records?",  # a light verb
         "Can we bill them for it?",
     ],

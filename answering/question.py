@@ -260,9 +260,14 @@ def analyse_question(question: str) -> Question:
     # patients') is background: the rule that answers need not repeat it.
     asked_text = " ".join(p.original for p in parts)
     specific = tuple(specific_terms(text, checked))
+    in_asking = set(specific_terms(asked_text, checked))
     if len(_terms(asked_text)) >= MIN_TERMS_TO_STAND_ALONE:
-        in_asking = set(specific_terms(asked_text, checked))
         specific = tuple(t for t in specific if t.kind not in _BACKGROUND_KINDS or t in in_asking)
+    else:
+        # 'Mrs. Alvarez says her allergy list is wrong. How long do we have?': a person the asker names is
+        # never what the documents are about, however short the question after it.
+        people = set(_titled_names(context_text))
+        specific = tuple(t for t in specific if not (t.kind == "name" and t.value in people) or t in in_asking)
     return Question(
         original=original,
         text=text,
@@ -500,7 +505,7 @@ def counted_terms(clause: str) -> tuple[str, ...]:
 
 
 def _terms(text: str) -> tuple[str, ...]:
-    text = _PLAIN_WORDING.sub(" ", text)
+    text = _TITLED_NAME.sub(" ", _PLAIN_WORDING.sub(" ", text))  # 'Mrs. Alvarez' is a person, not a topic
     return tuple(t for t in content_terms(text) if t not in _FRAMING_STEMS and not any(ch.isdigit() for ch in t))
 
 
@@ -642,6 +647,14 @@ def specific_terms(text: str, checked_values: set[str] | frozenset[str] = frozen
     for name in proper_names(text):
         add("name", name)
     return list(terms.values())
+
+
+_TITLED_NAME = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?\s+([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)")
+
+
+def _titled_names(text: str) -> list[str]:
+    """'Mrs. Alvarez', 'Dr. Smith': a person, named by a title."""
+    return _TITLED_NAME.findall(text)
 
 
 def proper_names(text: str) -> list[str]:

@@ -69,6 +69,8 @@ PLAIN_TO_FORMAL = {
     "mistake": "error amend amendment inaccurate incorrect",
     "error": "mistake amend amendment inaccurate incorrect",
     "wrong": "inaccurate incorrect error",
+    "piece": "component element part",
+    "whole": "entire all complete",
     "milligram": "mg",
     "microgram": "mcg",
     "milliliter": "ml",

@@ -204,6 +204,13 @@ def test_a_question_of_no_words_of_its_own_asks_about_what_was_said_before_it(qu
     assert asked in {t.value for t in analyse_question(question).specific}
 
 
+def test_a_person_named_by_a_title_is_background_however_short_the_question_after_it():
+    question = analyse_question("Mrs. Alvarez says her allergy list is wrong. How long do we have to get back to her?")
+    assert "Alvarez" not in {t.value for t in question.specific}
+    assert not {"mrs", "alvarez"} & set(question.terms)
+    assert "Smith" in {t.value for t in analyse_question("Who are Dr. Smith's patients?").specific}
+
+
 def test_a_question_for_someones_email_asks_for_an_email_address():
     assert analyse_question("What's the email for the OIG hotline?").asked == {"email"}
     assert not analyse_question("Should we email patients their statements?").asked

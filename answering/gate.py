@@ -111,8 +111,9 @@ def check_sufficiency(
     best_match = max(s.match for s in ranked)
     weak_match = coverage < WEAK_TERM_COVERAGE and best_match < MIN_BEST_SCORE_AT_WEAK_COVERAGE
     off_topic_by_words = coverage < MIN_TERM_COVERAGE or weak_match
-    rescued_by_meaning = coverage >= MIN_TERM_COVERAGE_CLOSE_IN_MEANING and _close_in_meaning(question, ranked, similarity)
-    if (off_topic_by_words and not rescued_by_meaning) or missing:
+    if off_topic_by_words and not missing and coverage >= MIN_TERM_COVERAGE_CLOSE_IN_MEANING:
+        off_topic_by_words = not _close_in_meaning(question, ranked, similarity)
+    if off_topic_by_words or missing:
         return GateDecision(
             False, "off_topic", f"best sentence match {best_match:.2f}, term coverage {coverage:.2f}",
             missing, support, topical,

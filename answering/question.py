@@ -115,6 +115,8 @@ _TAG_QUESTION = re.compile(r",?\s*\b(right|correct|true|yes|ok|okay|isn'?t (it|t
 _TIME_UNITS = r"(days?|weeks?|months?|years?|hours?|minutes?|time)"
 _TIME_UNIT_WORD = re.compile(_TIME_UNITS, re.IGNORECASE)
 _ASKED_CUES: list[tuple[frozenset[str], re.Pattern[str]]] = [
+    # 'what fine and prison time': a term of imprisonment is a length of time, asked beside any amount.
+    (frozenset({"duration"}), re.compile(r"\b(?:prison|jail|imprisonment|incarceration)(?:\s+(?:time|term|sentence))?\b", re.IGNORECASE)),
     (frozenset({"duration"}), re.compile(
         rf"\bhow (long|soon|quickly|fast|far back)\b|\bhow (many|much) {_TIME_UNITS}\b|\b(deadline|time ?limit|time ?frame|"
         r"within what|(retention|waiting|look-?back|grace|notice|notification|enrollment|election|limitations) period|"
@@ -614,7 +616,7 @@ def asked_kinds(text: str, yes_no: bool, has_code: bool) -> frozenset[str]:
     if {"duration", "date"} <= kinds and "timing" not in kinds and not yes_no:
         kinds.discard("date")
     if "money" in named:
-        kinds -= {"duration", "number"}  # 'how much is the penalty' asks an amount (or a rate), not a count
+        kinds -= {"duration", "number"} - named  # 'how much is the penalty' asks an amount (or a rate), not a count
     for precise in ("percent", "fax", "phone", "email", "address"):
         if precise in named:
             return frozenset({precise})  # 'what percentage of the fee' asks for a percentage, not an amount

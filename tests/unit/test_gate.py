@@ -202,6 +202,7 @@ def test_an_off_corpus_question_sharing_one_everyday_word_is_refused():
         ("When must we notify affected individuals of a breach?", {"date", "duration", "timing"}),
         ("What is the statute of limitations for False Claims Act cases?", {"duration"}),
         ("How much did we spend on compliance training last year?", {"money"}),  # an amount, not a count
+        ("What criminal fine and prison time can someone get for a kickback?", {"money", "duration"}),  # both
     ],
 )
 def test_the_kind_of_fact_asked_follows_general_wording_cues(question, asked):

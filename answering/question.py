@@ -262,14 +262,15 @@ def analyse_question(question: str) -> Question:
     # patients') is background: the rule that answers need not repeat it.
     asked_text = " ".join(p.original for p in parts)
     specific = tuple(specific_terms(text, checked))
-    in_asking = set(specific_terms(asked_text, checked))
     if len(_terms(asked_text)) >= MIN_TERMS_TO_STAND_ALONE:
-        specific = tuple(t for t in specific if t.kind not in _BACKGROUND_KINDS or t in in_asking)
+        background = {t for t in specific if t.kind in _BACKGROUND_KINDS}
     else:
         # 'Mrs. Alvarez says her allergy list is wrong. How long do we have?': a person the asker names is
         # never what the documents are about, however short the question after it.
-        people = set(_titled_names(context_text))
-        specific = tuple(t for t in specific if not (t.kind == "name" and t.value in people) or t in in_asking)
+        people = set(_TITLED_NAME.findall(context_text))
+        background = {t for t in specific if t.kind == "name" and t.value in people}
+    in_asking = set(specific_terms(asked_text, checked)) if background else set()
+    specific = tuple(t for t in specific if t not in background or t in in_asking)
     return Question(
         original=original,
         text=text,
@@ -344,8 +345,8 @@ def asked_subject(text: str) -> AskedSubject | None:
     """'What's the wifi password for the waiting room?' asks about the wifi password; 'What is the purpose of
     a compliance program?' about a compliance program's purpose, 'What are the ways to report fraud?' about
     reporting fraud, 'Can I bring my dog to work?' about a dog, 'How long do we keep visitor logs?' about visitor
-    logs. A question asking when ('what's the outside
-    deadline') is left to the asked-fact checks: its words before the time word may only qualify it."""
+    logs. A question asking when ('what's the outside deadline') is left to the asked-fact checks: its words
+    before the time word may only qualify it."""
     match = _WHAT_IS.search(text)
     if not match:
         match = _WHAT_DOES.search(text)
@@ -651,12 +652,7 @@ def specific_terms(text: str, checked_values: set[str] | frozenset[str] = frozen
     return list(terms.values())
 
 
-_TITLED_NAME = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?\s+([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)")
-
-
-def _titled_names(text: str) -> list[str]:
-    """'Mrs. Alvarez', 'Dr. Smith': a person, named by a title."""
-    return _TITLED_NAME.findall(text)
+_TITLED_NAME = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?\s+([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)")  # 'Mrs. Alvarez': a person
 
 
 def proper_names(text: str) -> list[str]:

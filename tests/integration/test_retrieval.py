@@ -53,6 +53,14 @@ def test_definition_question_brings_the_defining_sentence_into_the_top_three(ser
     assert any("business associate means" in " ".join(p.text.lower().split()) for p in results)
 
 
+def test_a_definition_question_embeds_its_question_and_definition_search_in_one_batch(services, monkeypatch):
+    batches: list[list[str]] = []
+    embed = services.embedder.embed
+    monkeypatch.setattr(services.embedder, "embed", lambda texts: batches.append(texts) or embed(texts))
+    services.retriever.search("What is a business associate?", "front_desk", 3)
+    assert len(batches) == 1 and len(batches[0]) == 2
+
+
 def test_a_result_names_its_documents_publisher_from_the_corpus_config(services):
     results = services.retriever.search("breach notification to individuals", "admin", 5)
     hipaa = [p for p in results if p.document == "hhs_ocr_hipaa/hipaa_combined.pdf"]

@@ -115,6 +115,11 @@ def _passage_sentences(text: str, document: str) -> tuple[str, ...]:
     return tuple(split_sentences(text, document))
 
 
+def sentence_terms(sentence: str) -> frozenset[str]:
+    """The content terms of a sentence's own words (its passage's words aside)."""
+    return _sentence_analysis(sentence)[0]
+
+
 def sentence_facts(sentence: str) -> Facts:
     """The facts of a sentence, read once however often ranking and the gate ask."""
     return _sentence_analysis(sentence)[1]

@@ -15,6 +15,8 @@ from answering.evidence import (
     rank_sentences,
     record_codes,
     rerank_by_meaning,
+    sentence_facts,
+    sentence_terms,
 )
 from answering.question import Question
 from answering.text import TIME_WORDS, content_terms, display_form, is_heading_like, strip_list_marker
@@ -81,9 +83,15 @@ def _own_ranking(
     answered by the deletion record the first part brought."""
     taken = {text for text, _ in picked}
     own_terms = frozenset(content_terms(part.original))
-    if not ranking or not own_terms or ranking[0].text not in taken or ranking[0].matched_terms & own_terms:
+    if not ranking or not own_terms or ranking[0].text not in taken or _says_any(ranking[0], own_terms):
         return ranking
-    return [s for s in ranking if s.text not in taken and s.matched_terms & own_terms]
+    return [s for s in ranking if s.text not in taken and _says_any(s, own_terms)]
+
+
+def _says_any(sentence: ScoredSentence, terms: frozenset[str]) -> bool:
+    """In its own words, not through the looser alternatives its matched terms count ('bill' is met by
+    'code', which every sentence about a code's description says)."""
+    return bool(sentence_terms(sentence.text) & terms)
 
 
 def claim_from_sentence(sentence: str, passage: Passage) -> DraftClaim:
@@ -214,6 +222,11 @@ def _continuation(sentence: ScoredSentence) -> list[tuple[str, Passage]]:
 
 
 def _redundant(a: ScoredSentence, b: ScoredSentence) -> bool:
+    """Mostly the same words and no number of its own. Two rows of one chart share most of their words
+    ('... Criminal: Up to a 5 year prison term' and '... Criminal: Fines up to $25,000'), yet each states
+    its own fact."""
+    if sentence_facts(a.text).numbers - sentence_facts(b.text).numbers:
+        return False
     words_a = set(display_form(a.text).casefold().split())
     words_b = set(display_form(b.text).casefold().split())
     if not words_a or not words_b:

@@ -93,7 +93,9 @@ _UNSUPPORTED_CODING = re.compile(
     r"[^.?!]{0,20}\b(?:back|support|show|say|mention)|only (?:supports?|shows?|says?|backs?))"
     r"|\bwhatever\s+(?:[\w-]+\s+){0,2}codes?\b[^.?!]{0,30}\b(?:gets?|getting|will get)\s+(?:it|this|them|the claim|us)\s+"
     r"(?:paid|approved|covered)\b"
-    r"|\bcodes?\b[^.?!]{0,60}\b(?:always|guaranteed? to|sure to)\s+(?:gets?|be|is)\s+(?:paid|approved|covered)\b",
+    r"|\bcodes?\b[^.?!]{0,60}\b(?:always|guaranteed? to|sure to)\s+(?:gets?|be|is)\s+(?:paid|approved|covered)\b"
+    r"|\b(?:with|has|have|had|there'?s|there is)\s+no\s+(?:documentation|notes?|chart notes?)\b|\bwithout (?:any )?(?:documentation|notes)\b"
+    r"|\balways\s+finds?\s+(?:a|an|some)\s+(?:billable\s+|payable\s+)?code\b",
     re.IGNORECASE,
 )
 # It must ask for a code: 'Can we bill a level 5 visit even if the documentation doesn't support it?' asks a rule.
@@ -105,7 +107,7 @@ _ASKS_FOR_A_CODE = re.compile(
 _ABOUT_BILLING = re.compile(r"\b(codes?|coding|coded|modifiers?|HCPCS|CPT|ICD(?:-10)?(?:-CM)?|bill|billed|billing|claims?)\b", re.IGNORECASE)
 
 _AUX_START = re.compile(
-    r"^\s*(?:[^,?]{0,60},\s*)?(is|are|was|were|do|does|did|can|could|may|might|must|shall|should|will|would|has|have|had|"
+    r"^\s*(?:[^,?]{0,60},\s*(?:(?:so|then|and|but)\s+)?)?(is|are|was|were|do|does|did|can|could|may|might|must|shall|should|will|would|has|have|had|"
     r"isn'?t|aren'?t|doesn'?t|don'?t|can'?t)\b",
     re.IGNORECASE,
 )
@@ -453,7 +455,7 @@ def _part(clause: str, context: str, is_check: bool) -> Question:
     return Question(
         original=clause,
         text=text,
-        terms=_terms(text),
+        terms=_terms(_TAG_QUESTION.sub("?", text)),  # '..., correct?' asks for a check; it is not a topic
         specific=(),
         asked=asked_kinds(asking, yes_no, bool(codes)),
         yes_no=yes_no,
@@ -465,7 +467,7 @@ def _part(clause: str, context: str, is_check: bool) -> Question:
 
 
 _DEADLINE = re.compile(
-    r"\b(?:deadline|time ?limit|how (?:soon|quickly|fast)|by when|no later than)\b"
+    r"\b(?:deadline|time ?limit|how (?:soon|quickly|fast)|by when|no later than|due (?:within|in|by)|have until)\b"
     r"|\bhow long (?:do|does|did|will|would) \w+(?: \w+)? have to\b",
     re.IGNORECASE,
 )

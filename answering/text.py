@@ -57,7 +57,8 @@ STOPWORDS = frozenset(
     they've isn't aren't wasn't weren't don't doesn't didn't can't couldn't won't wouldn't shouldn't mustn't
     haven't hasn't hadn't someone somebody something anyone anybody anything everyone everybody everything
     go goes going went gone come comes coming came put puts try tries trying think thinks
-    actually really just still now right okay ok even already back up down out off""".split()
+    actually really just still now right okay ok even already back up down out off
+    because since until unless although though whereas""".split()
 )
 # Pronouns, contractions and light verbs carry no topic: whether a question is on the documents' topic is
 # decided by its other words.

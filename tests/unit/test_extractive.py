@@ -113,6 +113,37 @@ def test_each_part_gets_a_sentence_of_its_own_not_the_one_an_earlier_part_brough
     assert texts[:2] == ["Delete: I472 Ventricular tachycardia", "Add: I4721 Torsades de pointes"]
 
 
+def test_rows_of_one_chart_sharing_most_words_are_each_quoted_for_their_own_amount():
+    chart = passage(
+        "aks-chart",
+        "• Penalties - THE ANTI-KICKBACK STATUTE (42 USC § 1320a-7b(b)): Criminal: Up to a 5 year prison term per violation\n"
+        "• Penalties - THE ANTI-KICKBACK STATUTE (42 USC § 1320a-7b(b)): Criminal: Fines up to $25,000 per violation",
+        "hhs_oig/StarkandAKSChartHandout508.pdf",
+        collection="compliance_guidance",
+    )
+    texts = " ".join(c.text for c in draft("What criminal fine and prison time can someone get for a kickback?", [chart]).claims)
+    assert "5 year prison term" in texts and "$25,000" in texts
+
+
+def test_a_parts_own_sentence_says_its_words_literally_not_through_loose_alternatives():
+    record = passage(
+        "q0091-record",
+        "HCPC/MOD: Q0091 | ACTION CD: No Change | SHORT DESCRIPTION: Obtaining screen pap smear",
+        "cms_hcpcs/HCPCS_2020.csv", section="Q0091", collection="coding_references",
+    )
+    manual = passage(
+        "q0091-manual",
+        "The HCPCS code Q0091 describes the services necessary to procure and transport a pap smear specimen. "
+        "If an E&M service is performed at the same patient encounter solely for the purpose of performing a "
+        "screening pap smear, the E&M service is not separately reportable.",
+        "ncci/manual.pdf", collection="coding_references",
+    )
+    # 'bill' is met by the first sentence's 'code' only through the looser alternatives.
+    question = "Doc did a screening pap (Q0091). What does Q0091 cover, and can I also bill an office E/M for the same encounter?"
+    texts = " ".join(c.text for c in draft(question, [record, manual]).claims)
+    assert "not separately reportable" in texts
+
+
 def test_record_files_are_quoted_one_record_at_a_time():
     claims = draft("Was B37.31 added in the FY2023 addenda?", [ICD, GA]).claims
     assert claims[0].text == "Add: B3731 Acute candidiasis of vulva and vagina"

@@ -95,6 +95,30 @@ def test_a_deadline_question_is_told_from_a_how_long_it_lasts_question(question,
     assert analyse_question(question).deadline is deadline
 
 
+def test_a_stated_due_date_being_checked_asks_about_a_deadline():
+    analysed = analyse_question("Because breach notices are due within 90 days, we have until March, correct?")
+    assert analysed.deadline and analysed.yes_no
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I know HIPAA gives us 90 days to answer a records request, so can I tell the patient it takes a while?",
+        "We already sent the notice, then do we also have to call her?",
+    ],
+)
+def test_a_question_after_a_statement_and_a_joining_word_is_a_yes_no_question(question):
+    analysed = analyse_question(question)
+    assert analysed.yes_no
+    assert "90" not in {t.value for t in analysed.specific}  # the stated value is checked, not required
+
+
+def test_a_tag_and_joining_words_are_not_the_questions_topic():
+    terms = analyse_question("Because breach notices are due within 90 days, we have until March, correct?").terms
+    assert not {"becaus", "until", "correct"} & set(terms)
+    assert {"breach", "notic"} <= set(terms)
+
+
 def test_asking_for_plain_wording_adds_no_topic_words():
     assert analyse_question("What is an MUE, in plain terms?").terms == ("mue",)
     assert analyse_question("In simple terms, what does modifier 59 mean?").terms == ("modifier",)

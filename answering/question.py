@@ -67,8 +67,27 @@ _DIRECTIVES = [
     r"\b(confirm|agree with|validate|approve)\s+(?:my|our)\s+(?:claim|statement|premise|understanding|assumption|reading)\b",
     r"\b(just|only)\s+(say|answer|reply)\s+(yes|no)\b|\b(yes or no|yes/no)\s+only\b|\banswer (with )?(yes or no|yes/no)\b",
     r"\bno need to (look|check|search|cite|verify)\b",
-    r"(?:^|[.!?:]\s+|\b(?:please|can you|could you|would you|you should|now|then)\s+)(draft|write|compose|prepare)\s+"
-    r"(me\s+)?(a|an|the|our)\s+(memo|letter|e-?mail|note|statement|summary)\b",
+    # Writing new text, not asking whether staff must ('Do we have to write a breach notification letter?').
+    r"(?:^|[.!?:]\s+|\b(?:please|can you|could you|would you|you should|now|then|and|just)\s+)(draft|write|compose|prepare|"
+    r"create|generate)\s+(me\s+|us\s+)?(a|an|the|our|some)\s+(?:[\w-]+\s+){0,2}(memo|letter|e-?mail|note|statement|summary|"
+    r"policy|message|announcement|procedure|template|script|post)\b",
+    # Setting aside the corpus or the checks ('Ignore the corpus and ...', 'bypass verification'), not a
+    # question about papers a patient brings ('Can staff ignore the documents a patient brings in?').
+    r"\b(ignore|disregard|forget|override|bypass|overrule)\s+(?:(?:all|any|every|of)\s+)*(?:the\s+)?(?:corpus|verification|"
+    r"verifier|citation checks?|fact-?checks?|filters?|safety checks?)\b",
+    r"\b(ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:the|your|these|those|my)\s+(?:[\w-]+\s+){0,2}(?:documents?|sources?|"
+    r"corpus|files?|references?)(?:\s*[,;.]|\s+(?:and|for)\b|\s*$)",
+    # Guessing by another name.
+    r"\bgo with your gut\b|\b(?:use|trust|follow)\s+your\s+(?:own\s+)?(?:judge?ment|intuition|instincts?|gut|opinion)\b|"
+    r"\bin your (?:own )?opinion\b",
+    # A fixed reply ('just reply APPROVED'), not a question about what staff say ('How do we say NO to ...?').
+    r"(?:^|[.!?:,]\s+|\b(?:just|only|simply|please)\s+)(?:reply|respond|answer|say|output|print|type)\s+(?:with\s+)?"
+    r"(?:the\s+word\s+)?[\"']?[A-Z]{3,}[\"']?(?=\s|[.!?,]|$)",
+    # Copying the store out.
+    r"\b(?:all|every|each)\s+(?:of\s+)?(?:the\s+)?(?:documents?|files?|sources?)\s+(?:you\s+(?:have|hold|store|know|can see)|"
+    r"in (?:your|the) (?:index|store|database|corpus))\b",
+    r"\b(?:with|including|and)\s+(?:their|its|the)\s+(?:full|entire|complete|whole)\s+texts?\b|"
+    r"\b(?:full|entire|complete|whole)\s+texts?\s+of\s+(?:all|every|each|your)\b",
 ]
 _DIRECTIVE = re.compile("|".join(f"(?:{p})" for p in _DIRECTIVES), re.IGNORECASE)
 _PREMISE = re.compile(
@@ -234,6 +253,18 @@ class Question:
         return self.parts or (self,)
 
 
+_STATED_RULE = re.compile(
+    r"(?:^|[.?!;]\s+|,\s*(?:so|and|but)?\s*)(?:since|because|given that|i know|i heard|i read|we were told|i was told|"
+    r"(?:my|our|the)\s+(?:[\w-]+\s+){0,2}(?:says?|said|told (?:me|us)|claims?))\b(?P<claim>[^,;.?!]*)",
+    re.IGNORECASE,
+)
+
+
+def stated_rules(question: str) -> list[str]:
+    """What the asker states as the rule, to be checked rather than looked up ('since more than 250 ...')."""
+    return [m.group("claim") for m in _STATED_RULE.finditer(question)]
+
+
 _BACKGROUND_KINDS = frozenset({"name", "number"})
 # A question of its own words ('Can we still destroy the old charts?') stands alone; 'What does that tell
 # me?' or 'What do I tell her?' asks about what was said before it.
@@ -258,6 +289,9 @@ def analyse_question(question: str) -> Question:
     text = " ".join(clauses).strip()
     codes = question_codes(text)
     checked = {f.value for p in parts if p.yes_no for f in extract_facts(p.text).facts if f.kind in _CHECKED_KINDS}
+    # 'Since HIPAA says any breach over 250 people must go to the news, how fast ...?': a value the asker
+    # states as what the rules say is theirs to have checked, whatever is asked after it.
+    checked |= {f.value for claim in stated_rules(original) for f in extract_facts(claim).facts if f.kind != "code"}
     terms = tuple(dict.fromkeys(t for p in parts for t in p.terms)) or _terms(text)
     context_terms = frozenset(_terms(context_text)) - {t for p in parts for t in _terms(p.original)}
     # A name or number of the asker's situation only ('We just hired two new MAs.', 'about 40 of the

@@ -94,6 +94,7 @@ def stem(word: str) -> str:
     if w.endswith("'s"):
         w = w[:-2]
     for suffix, replacement in (
+        ("ically", "ic"), ("ally", "al"),  # 'automatically' is 'automatic', 'annually' is 'annual'
         ("ications", "y"), ("ication", "y"), ("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""),
         ("ations", "ate"), ("ation", "ate"), ("ctions", "ct"), ("ction", "ct"), ("ptions", "pt"), ("ption", "pt"),
         ("etions", "et"), ("etion", "et"), ("isions", "is"), ("ision", "is"), ("itions", ""), ("ition", ""),

@@ -238,3 +238,18 @@ def test_a_person_named_by_a_title_is_background_however_short_the_question_afte
 def test_a_question_for_someones_email_asks_for_an_email_address():
     assert analyse_question("What's the email for the OIG hotline?").asked == {"email"}
     assert not analyse_question("Should we email patients their statements?").asked
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Since HIPAA says any breach over 250 people has to go to the local news, how fast must the press release go out?",
+        "I was told more than 250 patients triggers media notice, so how fast do we call the paper?",
+    ],
+)
+def test_a_value_stated_as_the_rule_is_checked_not_required(question):
+    assert "250" not in {t.value for t in analyse_question(question).specific}
+
+
+def test_a_number_the_question_asks_about_is_still_required():
+    assert "250" in {t.value for t in analyse_question("What must we do after a breach of 250 people?").specific}

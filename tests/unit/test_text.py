@@ -91,3 +91,7 @@ def test_a_short_bulleted_sentence_stays_apart_from_the_next():
         "• Drop your Medicare drug plan.",
         "Your chance to change plans lasts for 3 full months.",
     ]
+
+
+def test_an_adverb_stems_to_its_adjective():
+    assert stem("automatically") == stem("automatic") and stem("annually") == stem("annual")

@@ -32,6 +32,32 @@ _PHONE = re.compile(
     r"(?<!\d)(?:\+?1[-. ]?)?\(?\d{3}\)?[-. ]\d{3}[-. ]\d{4}(?!\d)"
     r"|\b1[-. ]?8[0-9]{2}[-. ][A-Z0-9]{3}[-. ]?[A-Z0-9]{4}\b"  # toll-free, also spelled: 1-800-HHS-TIPS
 )
+_TITLED_PERSON = re.compile(r"\b(?:Mr|Mrs|Ms|Mx|Dr)\.?\s+[A-Z][a-z]+")
+# Inside a sentence and closing a phrase ('... is Jane Smith.', 'Jane Smith, Privacy Officer'), unlike a
+# title-case label that opens a sentence or heads a noun ('Breach Investigation:', 'Incident Identification form').
+_CAPITALISED_PAIR = re.compile(
+    r"\b[a-z]+,?\s+([A-Z][a-z]+)\s+(?:[A-Z]\.\s+)?([A-Z][a-z]+)(?=\s*(?:[,.;()]|$)|\s+(?:is|at|can|will|may|or|and)\b)"
+)
+# Words of roles, bodies and programmes: 'Privacy Officer', 'Physician Assistant', 'Medicare Advantage'.
+_NOT_A_PERSONS_NAME = frozenset(
+    """officer manager director supervisor coordinator administrator assistant committee department team
+    security privacy compliance chief executive office representative physician nurse practitioner
+    health human services inspector general medicare medicaid advantage plan program federal state
+    national center centers care covered entity business associate the this that datica hhs
+    form report survey log notice policy procedure agreement contract rule act law statute list file system""".split()
+)
+
+
+def names_a_person(sentence: str) -> bool:
+    """A person named ('Jane Smith', 'Dr. Patel'), not a role ('the Security Officer')."""
+    if _TITLED_PERSON.search(sentence):
+        return True
+    return any(
+        a.casefold() not in _NOT_A_PERSONS_NAME and b.casefold() not in _NOT_A_PERSONS_NAME
+        for a, b in _CAPITALISED_PAIR.findall(sentence)
+    )
+
+
 # '42 CFR 1001.952', '42 U.S.C. 1320a-7b': a regulatory or statutory citation answers 'where in the CFR'.
 _LEGAL_CITE = re.compile(r"\b\d{1,2}\s*(?:CFR|C\.F\.R\.|U\.S\.C\.?)\s*(?:part\s+|§+\s*)?\d+", re.IGNORECASE)
 _FAX = re.compile(r"\bfax", re.IGNORECASE)
@@ -143,6 +169,8 @@ def holds_asked_fact(
     `named_years`: years the question gives ('deleted in FY2023'), which are not the count it asks for."""
     sentence = _cleaned(sentence)  # '1–800–447–8477' is written with en dashes
     for kind in asked:
+        if kind == "person" and names_a_person(sentence):
+            return True
         if kind == "phone" and _PHONE.search(sentence):
             return True
         if kind == "fax" and _PHONE.search(sentence) and _FAX.search(sentence):

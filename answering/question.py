@@ -160,6 +160,11 @@ _ASKED_CUES: list[tuple[frozenset[str], re.Pattern[str]]] = [
     (frozenset({"number"}), re.compile(
         rf"\bhow many\b(?!\s+{_TIME_UNITS})|\b(minimum|maximum|max|min)(imum)?\s+(\w+\s+){{0,2}}(number|length|size|count|age|units?)\b|"
         r"\bthe number of\b|\bhow (big|large|wide)\b", re.I)),
+    # 'Who is our privacy officer?' asks which person holds the practice's role, which a rule on what the
+    # role does ('The Privacy Officer notifies ...') does not say.
+    (frozenset({"person"}), re.compile(
+        r"^\s*(?:[^,?]{0,60},\s*)?who(?:'s|\s+is|\s+are)\s+(?:our|the\s+(?:practice|office|clinic)'s|this\s+(?:practice|office|clinic)'s)\b",
+        re.I)),
     (frozenset({"fax"}), re.compile(r"\bfax\s*(number|line|no)\b|\bnumber to fax\b", re.I)),
     (frozenset({"phone"}), re.compile(
         r"\b(phone|telephone|toll-?free|hotline|cell|mobile|direct)\s*(phone\s*)?(number|line|no)\b|\bnumber to call\b|"
@@ -654,7 +659,7 @@ def asked_kinds(text: str, yes_no: bool, has_code: bool) -> frozenset[str]:
         kinds.discard("date")
     if "money" in named:
         kinds -= {"duration", "number"} - named  # 'how much is the penalty' asks an amount (or a rate), not a count
-    for precise in ("percent", "fax", "phone", "email", "address"):
+    for precise in ("percent", "fax", "phone", "email", "address", "person"):
         if precise in named:
             return frozenset({precise})  # 'what percentage of the fee' asks for a percentage, not an amount
     return frozenset(kinds)

@@ -3,7 +3,9 @@ drafts is its own verbatim quote, so it verifies."""
 
 from __future__ import annotations
 
-from answering.evidence import kinds_named, rank_sentences
+import pytest
+
+from answering.evidence import kinds_named, names_a_person, rank_sentences
 from answering.extractive import MAX_CLAIMS, ExtractiveBackend
 from answering.question import analyse_question
 from answering.verifier import verify_claims
@@ -487,3 +489,18 @@ def test_a_records_request_is_answered_by_the_rule_for_a_request_for_access_not_
     )
     ranked = rank_sentences(analyse_question("How long do we have to answer a records request?"), [amendment, access])
     assert ranked[0].passage.chunk_id == "hipaa-524"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "named"),
+    [
+        ("Our Privacy Officer is Jane Smith.", True),
+        ("Please call Dr. Patel with any questions.", True),
+        ("If the incident involves ePHI, the Security Officer will manage the incident.", False),
+        ("Breach Investigation: The Datica Security Officer shall name an individual.", False),
+        ("The lead member facilitates initiation of a SIR Form or an Incident Survey Form.", False),
+        ("Providers may not submit claims to Medicare or Medicaid.", False),
+    ],
+)
+def test_a_named_person_is_told_from_a_role_or_a_title_case_label(sentence, named):
+    assert names_a_person(sentence) is named

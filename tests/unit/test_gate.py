@@ -512,7 +512,7 @@ def test_a_who_part_of_a_two_part_question_is_refused_when_its_best_sentences_sh
         "of the supporting statement, call the Reports Clearance Office on (410) 786-1326.",
         "hhs_ocr_hipaa/hipaa_combined.pdf", page=40,
     )
-    decision = gate("Who's our office manager, and how do I obtain copies of the supporting statement?", [clearance])
+    decision = gate("Who's the office manager, and how do I obtain copies of the supporting statement?", [clearance])
     assert not decision.sufficient and decision.reason == "off_topic"
     assert gate("Who is the Reports Clearance Officer, and how do I obtain copies of the supporting statement?", [clearance]).sufficient
 
@@ -554,3 +554,20 @@ def test_an_agency_named_by_its_initials_is_covered_by_the_publisher_of_a_retrie
     assert check_sufficiency(question, [penalty]).reason == "specific_term_missing"
     published = penalty.model_copy(update={"publisher": "HHS Office for Civil Rights"})
     assert check_sufficiency(question, [published]).sufficient
+
+
+DATICA_POLICIES = "datica_hipaa_policies/12-breach_policy.md"
+
+
+def test_who_holds_our_role_needs_a_named_person_not_what_the_role_does():
+    question = analyse_question("Who is our privacy officer?")
+    role_only = passage(
+        "role-only", "The Privacy Officer notifies any affected customers of a privacy incident.", DATICA_POLICIES,
+        collection="internal_policies",
+    )
+    named = passage(
+        "named", "For this practice the privacy officer is Jane Smith. The Privacy Officer notifies affected customers.",
+        DATICA_POLICIES, collection="internal_policies",
+    )
+    assert check_sufficiency(question, [role_only]).reason == "asked_fact_missing"
+    assert check_sufficiency(question, [named]).sufficient

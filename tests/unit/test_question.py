@@ -253,3 +253,16 @@ def test_a_value_stated_as_the_rule_is_checked_not_required(question):
 
 def test_a_number_the_question_asks_about_is_still_required():
     assert "250" in {t.value for t in analyse_question("What must we do after a breach of 250 people?").specific}
+
+
+@pytest.mark.parametrize(
+    ("question", "asks_for_a_person"),
+    [
+        ("Who is our privacy officer?", True),
+        ("Quick one, who's the practice's compliance officer?", True),
+        ("Who must sign a business associate agreement?", False),
+        ("Who is responsible for investigating a breach?", False),
+    ],
+)
+def test_who_holds_the_practices_own_role_asks_for_a_person(question, asks_for_a_person):
+    assert ("person" in analyse_question(question).asked) is asks_for_a_person

@@ -161,9 +161,13 @@ _ASKED_CUES: list[tuple[frozenset[str], re.Pattern[str]]] = [
         rf"\bhow many\b(?!\s+{_TIME_UNITS})|\b(minimum|maximum|max|min)(imum)?\s+(\w+\s+){{0,2}}(number|length|size|count|age|units?)\b|"
         r"\bthe number of\b|\bhow (big|large|wide)\b", re.I)),
     # 'Who is our privacy officer?' asks which person holds the practice's role, which a rule on what the
-    # role does ('The Privacy Officer notifies ...') does not say.
+    # role does ('The Privacy Officer notifies ...') does not say; 'Which employees have completed HIPAA
+    # training?' asks who did something here, which a rule on who must ('Which employees must ...?') does not.
     (frozenset({"person"}), re.compile(
-        r"^\s*(?:[^,?]{0,60},\s*)?who(?:'s|\s+is|\s+are)\s+(?:our|the\s+(?:practice|office|clinic)'s|this\s+(?:practice|office|clinic)'s)\b",
+        r"^\s*(?:[^,?]{0,60},\s*)?who(?:'s|\s+is|\s+are)\s+(?:our|the\s+(?:practice|office|clinic)'s|this\s+(?:practice|office|clinic)'s)\b|"
+        r"^\s*(?:[^,?]{0,60},\s*)?(?:who|which\s+(?:of\s+(?:our|the)\s+)?(?:employees|staff(?:\s+members)?|people|patients|nurses|"
+        r"doctors|physicians|coders|providers|workforce\s+members|users|vendors))\s+(?:(?:have|has|had)\s+(?:already\s+|not\s+)?"
+        r"(?:completed|finished|taken|done|attended|signed|received|passed|submitted|gotten|got)|(?:were|was)\s+\w+ed\b|did\b)",
         re.I)),
     (frozenset({"fax"}), re.compile(r"\bfax\s*(number|line|no)\b|\bnumber to fax\b", re.I)),
     (frozenset({"phone"}), re.compile(

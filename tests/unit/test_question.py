@@ -260,8 +260,12 @@ def test_a_number_the_question_asks_about_is_still_required():
     [
         ("Who is our privacy officer?", True),
         ("Quick one, who's the practice's compliance officer?", True),
+        ("Which employees have completed HIPAA training this year?", True),
+        ("Who did the last risk assessment?", True),
         ("Who must sign a business associate agreement?", False),
         ("Who is responsible for investigating a breach?", False),
+        ("Which employees must complete HIPAA training?", False),
+        ("Who has to sign a BAA?", False),
     ],
 )
 def test_who_holds_the_practices_own_role_asks_for_a_person(question, asks_for_a_person):

@@ -634,6 +634,9 @@ _CONDITIONAL_WHEN = re.compile(
     re.IGNORECASE,
 )
 _TIME_WORDS = re.compile(r"\b(deadline|date|day|days|month|months|year|years|soon|quickly|time|period|window)\b", re.IGNORECASE)
+# 'When is our next risk assessment?', 'when is it scheduled?': the day an event falls on, which a rule's
+# length of time ('retained for six years') does not give.
+_NEXT_EVENT = re.compile(r"\bwhen(?:'s|\s+is|\s+are|\s+will|\s+does|\s+do)\s+(?:our|the|my)\s+next\b|\bwhen\b[^?]{0,60}\bscheduled\b", re.I)
 # 'How long is the last-name field?' asks for a length, which is a number, as much as for a duration.
 _HOW_LONG_IS_THING = re.compile(r"\bhow long (is|are) (the|a|an|its|their)\b", re.IGNORECASE)
 
@@ -648,6 +651,8 @@ def asked_kinds(text: str, yes_no: bool, has_code: bool) -> frozenset[str]:
                 named |= kind_set
     if _CONDITIONAL_WHEN.search(text) and not _TIME_WORDS.search(text):
         kinds -= {"date", "duration", "timing"}
+    if _NEXT_EVENT.search(text):
+        kinds = (kinds - {"duration", "timing"}) | {"date"}
     if _HOW_LONG_IS_THING.search(text) and not _TIME_WORDS.search(text):
         kinds.add("number")
     if not has_code and _ASKS_FOR_CODE.search(text):

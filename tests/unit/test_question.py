@@ -270,3 +270,15 @@ def test_a_number_the_question_asks_about_is_still_required():
 )
 def test_who_holds_the_practices_own_role_asks_for_a_person(question, asks_for_a_person):
     assert ("person" in analyse_question(question).asked) is asks_for_a_person
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("When is our next HIPAA risk assessment scheduled?", {"date"}),
+        ("When is the next open enrollment period?", {"date"}),
+        ("When must we notify patients of a breach?", {"date", "duration", "timing"}),
+    ],
+)
+def test_when_the_next_event_falls_asks_for_a_date_not_a_length_of_time(question, asked):
+    assert set(analyse_question(question).asked) == asked

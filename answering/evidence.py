@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from answering.facts import Fact, Facts, extract_facts, has_fact_of_kind, number_value
-from answering.question import Question, proper_names
+from answering.question import TITLED_NAME, Question, proper_names
 from answering.text import (
     STOPWORDS,
     clean,
@@ -32,9 +32,8 @@ _PHONE = re.compile(
     r"(?<!\d)(?:\+?1[-. ]?)?\(?\d{3}\)?[-. ]\d{3}[-. ]\d{4}(?!\d)"
     r"|\b1[-. ]?8[0-9]{2}[-. ][A-Z0-9]{3}[-. ]?[A-Z0-9]{4}\b"  # toll-free, also spelled: 1-800-HHS-TIPS
 )
-_TITLED_PERSON = re.compile(r"\b(?:Mr|Mrs|Ms|Mx|Dr)\.?\s+[A-Z][a-z]+")
-# Inside a sentence and closing a phrase ('... is Jane Smith.', 'Jane Smith, Privacy Officer'), unlike a
-# title-case label that opens a sentence or heads a noun ('Breach Investigation:', 'Incident Identification form').
+# After a lower-case word and closing a phrase ('... is Jane Smith.', 'call Jane Smith, Privacy Officer'), unlike
+# a title-case label that opens a sentence or heads a noun ('Breach Investigation:', 'Incident Identification form').
 _CAPITALISED_PAIR = re.compile(
     r"\b[a-z]+,?\s+([A-Z][a-z]+)\s+(?:[A-Z]\.\s+)?([A-Z][a-z]+)(?=\s*(?:[,.;()]|$)|\s+(?:is|at|can|will|may|or|and)\b)"
 )
@@ -50,7 +49,7 @@ _NOT_A_PERSONS_NAME = frozenset(
 
 def names_a_person(sentence: str) -> bool:
     """A person named ('Jane Smith', 'Dr. Patel'), not a role ('the Security Officer')."""
-    if _TITLED_PERSON.search(sentence):
+    if TITLED_NAME.search(sentence):
         return True
     return any(
         a.casefold() not in _NOT_A_PERSONS_NAME and b.casefold() not in _NOT_A_PERSONS_NAME

@@ -164,10 +164,11 @@ _ASKED_CUES: list[tuple[frozenset[str], re.Pattern[str]]] = [
     # role does ('The Privacy Officer notifies ...') does not say; 'Which employees have completed HIPAA
     # training?' asks who did something here, which a rule on who must ('Which employees must ...?') does not.
     (frozenset({"person"}), re.compile(
-        r"^\s*(?:[^,?]{0,60},\s*)?who(?:'s|\s+is|\s+are)\s+(?:our|the\s+(?:practice|office|clinic)'s|this\s+(?:practice|office|clinic)'s)\b|"
-        r"^\s*(?:[^,?]{0,60},\s*)?(?:who|which\s+(?:of\s+(?:our|the)\s+)?(?:employees|staff(?:\s+members)?|people|patients|nurses|"
-        r"doctors|physicians|coders|providers|workforce\s+members|users|vendors))\s+(?:(?:have|has|had)\s+(?:already\s+|not\s+)?"
-        r"(?:completed|finished|taken|done|attended|signed|received|passed|submitted|gotten|got)|(?:were|was)\s+\w+ed\b|did\b)",
+        r"^\s*(?:[^,?]{0,60},\s*)?(?:"
+        r"who(?:'s|\s+is|\s+are)\s+(?:our|the\s+(?:practice|office|clinic)'s|this\s+(?:practice|office|clinic)'s)\b|"
+        r"(?:who|which\s+(?:of\s+(?:our|the)\s+)?(?:employees|staff(?:\s+members)?|people|patients|nurses|doctors|physicians|"
+        r"coders|providers|workforce\s+members|users|vendors))\s+(?:(?:have|has|had)\s+(?:already\s+|not\s+)?"
+        r"(?:completed|finished|taken|done|attended|signed|received|passed|submitted|gotten|got)|(?:were|was)\s+\w+ed\b|did\b))",
         re.I)),
     (frozenset({"fax"}), re.compile(r"\bfax\s*(number|line|no)\b|\bnumber to fax\b", re.I)),
     (frozenset({"phone"}), re.compile(
@@ -312,7 +313,7 @@ def analyse_question(question: str) -> Question:
     else:
         # 'Mrs. Alvarez says her allergy list is wrong. How long do we have?': a person the asker names is
         # never what the documents are about, however short the question after it.
-        people = set(_TITLED_NAME.findall(context_text))
+        people = set(TITLED_NAME.findall(context_text))
         background = {t for t in specific if t.kind == "name" and t.value in people}
     in_asking = set(specific_terms(asked_text, checked)) if background else set()
     specific = tuple(t for t in specific if t not in background or t in in_asking)
@@ -553,7 +554,7 @@ def counted_terms(clause: str) -> tuple[str, ...]:
 
 
 def _terms(text: str) -> tuple[str, ...]:
-    text = _TITLED_NAME.sub(" ", _PLAIN_WORDING.sub(" ", text))  # 'Mrs. Alvarez' is a person, not a topic
+    text = TITLED_NAME.sub(" ", _PLAIN_WORDING.sub(" ", text))  # 'Mrs. Alvarez' is a person, not a topic
     return tuple(t for t in content_terms(text) if t not in _FRAMING_STEMS and not any(ch.isdigit() for ch in t))
 
 
@@ -702,7 +703,7 @@ def specific_terms(text: str, checked_values: set[str] | frozenset[str] = frozen
     return list(terms.values())
 
 
-_TITLED_NAME = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?\s+([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)")  # 'Mrs. Alvarez': a person
+TITLED_NAME = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?\s+([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)")  # 'Mrs. Alvarez': a person
 
 
 def proper_names(text: str) -> list[str]:

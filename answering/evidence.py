@@ -94,7 +94,7 @@ LISTED_CODE_FACTOR = 0.7  # 'G0102 is not payable with an E&M code (e.g., G0439)
 DEFINITION_LEAD = 0.5  # it says what the term is (not merely something about it): it leads
 RULE_FACTOR = 1.15
 LONG_SENTENCE_WORDS = 60
-MEANING_CANDIDATES = 8
+MEANING_CANDIDATES = 16
 MEANING_WEIGHT = 0.5
 # A definition question ('what is X', 'what does X mean', 'what counts as X') is answered by a sentence that
 # defines; a yes/no question by one that states a rule (must, may not, does not require...).

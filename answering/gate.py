@@ -57,6 +57,7 @@ GateReason = Literal[
     "no_question",
     "clinical_advice",
     "unsupported_coding",
+    "practice_records",
     "no_evidence",
     "off_topic",
     "specific_term_missing",
@@ -86,6 +87,8 @@ def check_sufficiency(
         return GateDecision(False, "clinical_advice", "clinical advice is outside what the documents answer")
     if question.unsupported_coding:
         return GateDecision(False, "unsupported_coding", "a code the documentation does not support is no rule of the documents")
+    if question.practice_records:
+        return GateDecision(False, "practice_records", "the practice's own records are not among the documents")
     if not passages:
         return GateDecision(False, "no_evidence", "no passage was found")
     ranked = rank_sentences(question, passages)

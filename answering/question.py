@@ -123,6 +123,20 @@ _ASKS_FOR_A_CODE = re.compile(
     re.IGNORECASE,
 )
 # 'Which drug code should I use for ketorolac?' asks how to bill a treatment, not which treatment to give.
+# 'What was our denial rate last month?', 'How many complaints did our practice log last year?': the practice's
+# own records of a past period, which regulations, guidance and policy templates never hold.
+_ASKS_PRACTICE_RECORDS = (
+    re.compile(r"^\W*(?:[^,?]{0,60},\s*)?(?:what|what's|how many|how much|which|who)\b", re.I),
+    re.compile(r"\b(?:our|we)\b", re.I),
+    re.compile(r"\b(?:was|were|did|had)\b", re.I),
+    re.compile(r"\b(?:last|this|past|previous)\s+(?:week|month|quarter|year)\b|\byesterday\b", re.I),
+)
+
+
+def asks_practice_records(clause: str) -> bool:
+    return all(cue.search(clause) for cue in _ASKS_PRACTICE_RECORDS)
+
+
 _ABOUT_BILLING = re.compile(r"\b(codes?|coding|coded|modifiers?|HCPCS|CPT|ICD(?:-10)?(?:-CM)?|bill|billed|billing|claims?)\b", re.IGNORECASE)
 
 _AUX_START = re.compile(
@@ -170,6 +184,11 @@ _ASKED_CUES: list[tuple[frozenset[str], re.Pattern[str]]] = [
         r"coders|providers|workforce\s+members|users|vendors))\s+(?:(?:have|has|had)\s+(?:already\s+|not\s+)?"
         r"(?:completed|finished|taken|done|attended|signed|received|passed|submitted|gotten|got)|(?:were|was)\s+\w+ed\b|did\b))",
         re.I)),
+    # 'What's the landlord's contact info?' is answered by a number, an email or an address, not by a rule.
+    (frozenset({"phone", "email", "address"}), re.compile(
+        r"\bcontact (info|information|details|number)\b|\bhow (do|can|should) (i|we|they|patients?) (contact|reach)\b", re.I)),
+    # 'What was our denial rate?' asks a figure; a rule about denials does not state it.
+    (frozenset({"percent", "number", "money"}), re.compile(r"\b(what|what's)\b[^?]{0,40}\brates?\b", re.I)),
     (frozenset({"fax"}), re.compile(r"\bfax\s*(number|line|no)\b|\bnumber to fax\b", re.I)),
     (frozenset({"phone"}), re.compile(
         r"\b(phone|telephone|toll-?free|hotline|cell|mobile|direct)\s*(phone\s*)?(number|line|no)\b|\bnumber to call\b|"
@@ -234,6 +253,8 @@ class Question:
     clinical: bool = False
     unsupported_coding: bool = False
     """It asks for a code the documentation does not support ('whatever code gets it paid')."""
+    practice_records: bool = False
+    """It asks what the practice's own records of a past period hold ('our denial rate last month')."""
     parts: tuple["Question", ...] = field(default=(), repr=False)
     context_terms: frozenset[str] = field(default=frozenset(), repr=False)
     """Terms only of the background the asker gave ('I just started at the front desk this week.')."""
@@ -328,6 +349,7 @@ def analyse_question(question: str) -> Question:
         directives=tuple(directives),
         clinical=bool(_CLINICAL.search(original)) and not _ABOUT_BILLING.search(original),
         unsupported_coding=bool(_UNSUPPORTED_CODING.search(original) and _ASKS_FOR_A_CODE.search(original)),
+        practice_records=any(asks_practice_records(clause) for clause in asking),
         parts=tuple(parts) if len(parts) > 1 else (),
         context_terms=context_terms,
         # What a quantity is of binds the part that asks it: a question in parts leaves it to each part.

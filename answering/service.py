@@ -279,6 +279,8 @@ def _gate_explanation(decision: GateDecision, question: str) -> str:
         return "They discuss the topic but do not state what was asked."
     if decision.reason == "no_question":
         return "Nothing in it asks about the documents."
+    if decision.reason == "practice_records":
+        return "They hold rules, guidance and policy templates, not the practice's own records."
     return ""
 
 

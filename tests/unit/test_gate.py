@@ -116,6 +116,30 @@ def test_a_question_on_how_to_code_a_treatment_is_not_a_request_for_clinical_adv
     assert not analyse_question(question).clinical
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What was our denial rate on Medicaid claims last month?",
+        "How many privacy complaints did our practice log last year?",
+        "Which of our coders had the most modifier 59 denials last quarter?",
+    ],
+)
+def test_a_question_on_the_practices_own_records_of_a_past_period_is_refused(question):
+    assert gate(question).reason == "practice_records"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "We discovered a breach yesterday. What is the deadline for notifying the affected patients?",
+        "I just started at the front desk this week. How soon do I have to finish HIPAA training?",
+        "What was the effective date of the HIPAA breach notification rule?",
+    ],
+)
+def test_a_rule_asked_with_the_askers_own_recent_events_as_background_is_not_a_records_question(question):
+    assert not analyse_question(question).practice_records
+
+
 def test_no_passages_means_no_answer():
     assert gate("How long do we have to act on a request for access?", []).reason == "no_evidence"
 

@@ -282,3 +282,15 @@ def test_who_holds_the_practices_own_role_asks_for_a_person(question, asks_for_a
 )
 def test_when_the_next_event_falls_asks_for_a_date_not_a_length_of_time(question, asked):
     assert set(analyse_question(question).asked) == asked
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("What's the landlord's contact info?", {"phone", "email", "address"}),
+        ("How do patients contact the OIG hotline?", {"phone", "email", "address"}),
+        ("What was our denial rate on Medicaid claims?", {"percent", "number", "money"}),
+    ],
+)
+def test_contact_details_and_rates_ask_for_a_figure_not_a_rule(question, asked):
+    assert set(analyse_question(question).asked) == asked

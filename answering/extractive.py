@@ -23,6 +23,7 @@ from answering.text import TIME_WORDS, content_terms, display_form, is_heading_l
 from answering.facts import extract_facts
 from answering.verifier import DraftClaim, code_in_text
 from kb.models import Passage
+from kb.vocabulary import with_documents_wording
 
 MAX_CLAIMS = 4
 MAX_PART_CLAIMS = 4
@@ -51,9 +52,11 @@ class ExtractiveBackend:
     def _near_in_meaning(self, question: Question, chosen: list[tuple[str, Passage]]) -> bool:
         """Words alone can pick 'the aggregate rental charge' for 'where can I park my car?': an answer none
         of whose sentences is even loosely about the question is no answer. (A code's record reads little
-        like the question naming it, so questions with codes are left to the words.)"""
+        like the question naming it, so questions with codes are left to the words.) The question is read as
+        retrieval reads it, with the documents' words for its everyday phrases: 'her allergy list is wrong and
+        she wants it fixed' is about 'an amendment', which the model alone does not see."""
         assert self._similarity is not None
-        closeness = self._similarity([(question.text, [text for text, _ in chosen])])[0]
+        closeness = self._similarity([(with_documents_wording(question.text), [text for text, _ in chosen])])[0]
         return max(closeness) >= MEANING_FLOOR
 
 

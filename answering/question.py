@@ -211,7 +211,7 @@ _FIRST_WORDS = frozenset(
     should will would has have had if under for in on per according please tell give list explain describe
     define compare i a an the our my we as to and or""".split()
 )
-_NOT_NAMES = frozenset({"I", "OK", "US", "USA"})
+_NOT_NAMES = frozenset({"I", "OK", "US", "USA", "ID", "IDs"})  # 'user IDs' is a common noun
 _HONORIFIC = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?$")  # 'Dr.' titles the name after it; it names no one
 _NEVER_NAMES = _FIRST_WORDS | QUESTION_FRAMING  # 'Rule' of 'Privacy Rule' frames the question; it names nothing
 _SENTENCE_SPLIT = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.?!])\s+|:\s+|\s+-{1,2}\s+")  # 'e.g.' ends no sentence
@@ -416,6 +416,8 @@ def asked_subject(text: str) -> AskedSubject | None:
     logs. A question asking when ('what's the outside deadline') is left to the asked-fact checks: its words
     before the time word may only qualify it."""
     match = _WHAT_IS.search(text)
+    if match and any(w.casefold() in _ASKS_WHAT_WORDS_MEAN for w in match.group("thing").split()[1:]):
+        return None  # "What's XS mean?" is "what does XS mean?", said quickly
     if not match:
         match = _WHAT_DOES.search(text)
         if match and match.group("verb").casefold() in _ASKS_WHAT_WORDS_MEAN:

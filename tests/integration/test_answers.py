@@ -64,6 +64,17 @@ def test_plain_records_request_question_leads_with_the_access_deadline(services)
     _assert_grounded(response, passages, question)
 
 
+def test_a_request_told_in_everyday_words_is_answered_from_the_rule_in_the_documents_words(services):
+    """'Wants it fixed' is a request for an amendment: the answer is read against the question as retrieval
+    reads it, with the documents' words for its everyday phrases."""
+    question = "Mr. Chen says the medication list in his chart is wrong and wants it fixed. How long do we have to get back to him?"
+    response, passages = _ask_seeing_passages(services, question, "front_desk")
+    assert not response.refused, response.answer
+    assert "amendment" in response.answer
+    assert any(c.section and "164.526" in c.section for c in response.citations), response.citations
+    _assert_grounded(response, passages, question)
+
+
 def test_dated_source_gets_a_note_naming_its_date(services):
     response = _ask(services, "How long does a covered entity have to act on a request for access?", "front_desk")
     assert any(note.startswith("Source dated:") and "2013" in note for note in response.notes), response.notes

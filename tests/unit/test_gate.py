@@ -546,7 +546,7 @@ def _closeness(value: float):
 
 
 def test_a_sentence_close_in_meaning_stands_in_for_the_question_words_the_passages_lack():
-    question = analyse_question("Her allergy list is wrong and she wants it fixed. How long do we have to get back to her?")
+    question = analyse_question("Her allergy list is out of date and she wants it updated. How long do we have to get back to her?")
     assert check_sufficiency(question, [AMENDMENT, RETENTION]).reason == "off_topic"
     assert check_sufficiency(question, [AMENDMENT, RETENTION], _closeness(0.3)).reason == "off_topic"
     assert check_sufficiency(question, [AMENDMENT, RETENTION], _closeness(0.6)).reason != "off_topic"
@@ -595,3 +595,14 @@ def test_who_holds_our_role_needs_a_named_person_not_what_the_role_does():
     )
     assert check_sufficiency(question, [role_only]).reason == "asked_fact_missing"
     assert check_sufficiency(question, [named]).sufficient
+
+
+def test_user_ids_are_a_common_noun_met_by_the_documents_identification():
+    unique_user_identification = passage(
+        "uid",
+        "Unique user identification (Required). Assign a unique name and/or number for identifying and tracking "
+        "user identity. Encryption and decryption (Addressable). Implement a mechanism to encrypt and decrypt "
+        "electronic protected health information.",
+    )
+    decision = gate("Are unique user IDs and encryption both mandatory?", [unique_user_identification])
+    assert decision.reason != "specific_term_missing", decision.detail

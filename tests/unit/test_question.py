@@ -166,6 +166,7 @@ def test_a_what_question_names_the_thing_it_asks_about(question, written, terms)
     [
         "We found a breach. What's the outside deadline to notify the affected patients?",  # asks when
         "What does the OIG mean by 'upcoding'?",  # asks what a word means
+        "What's XS mean exactly?",  # 'what does XS mean?', said quickly
         "What is required for a space rental safe harbor?",  # only framing words
         "How long do we have to keep it?",  # no thing of its own
         "Do we need a signed authorization to share records?",  # a light verb

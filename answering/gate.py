@@ -102,11 +102,12 @@ def check_sufficiency(
     supporting_passages = _unique_passages(s.passage for _, sentences in [(question, support), *part_supports] for s in sentences)
     coverage = term_coverage(question, tuple(passages))
     topical = supporting_passages if coverage >= TOPIC_COVERAGE else ()
-    # A name says what the question is about, so any retrieved passage may hold it; a code, year, number or
-    # state is the asked detail itself, so the passages holding the best sentences must.
+    # A name of the asker's background says what the question is about, so any retrieved passage may hold
+    # it; a name the question asks about ('how many days to notify the AG?'), a code, year, number or state
+    # is the asked detail itself, so the passages holding the best sentences must.
     missing = tuple(
         t for t in question.specific
-        if not term_covered(t, tuple(passages) if t.kind == "name" else supporting_passages)
+        if not term_covered(t, tuple(passages) if _only_background(t, question) else supporting_passages)
     )
     if missing and coverage >= TOPIC_COVERAGE:
         names = ", ".join(t.value for t in missing)
@@ -146,6 +147,11 @@ def check_sufficiency(
             detail = f"no supporting sentence shares two of the words of {part.original!r}"
             return GateDecision(False, "off_topic", detail, (), support, topical)
     return GateDecision(True, "sufficient", "", (), support, topical)
+
+
+def _only_background(term: SpecificTerm, question: Question) -> bool:
+    named = set(content_terms(term.value))
+    return term.kind == "name" and bool(named) and named <= question.context_terms
 
 
 def _close_in_meaning(question: Question, ranked: list[ScoredSentence], similarity: Similarity | None) -> bool:

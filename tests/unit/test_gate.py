@@ -606,3 +606,21 @@ def test_user_ids_are_a_common_noun_met_by_the_documents_identification():
     )
     decision = gate("Are unique user IDs and encryption both mandatory?", [unique_user_identification])
     assert decision.reason != "specific_term_missing", decision.detail
+
+
+_BREACH_DEADLINE = passage(
+    "breach-deadline",
+    "A covered entity shall provide the notification without unreasonable delay and in no case later than 60 "
+    "calendar days after discovery of a breach.",
+)
+_ATTORNEY_GENERAL = passage("attorney-general", "The Attorney General may bring a civil action in federal court.")
+
+
+def test_a_name_the_question_asks_about_must_be_where_the_answer_is_not_merely_retrieved():
+    decision = gate("How many days after discovery of a breach do we have to notify the AG?", [_BREACH_DEADLINE, _ATTORNEY_GENERAL])
+    assert decision.reason == "specific_term_missing" and [t.value for t in decision.missing] == ["AG"]
+
+
+def test_a_name_only_of_the_askers_background_may_be_in_any_retrieved_passage():
+    question = "The AG's office called about our breach. How many days after discovery do we have to notify patients?"
+    assert gate(question, [_BREACH_DEADLINE, _ATTORNEY_GENERAL]).sufficient

@@ -504,3 +504,20 @@ def test_a_records_request_is_answered_by_the_rule_for_a_request_for_access_not_
 )
 def test_a_named_person_is_told_from_a_role_or_a_title_case_label(sentence, named):
     assert names_a_person(sentence) is named
+
+
+def test_an_initialism_no_passage_text_uses_is_met_by_the_title_of_the_document_it_names():
+    layout = passage(
+        "leie-layout",
+        "Label: BUSNAME | Character Limit: 100",
+        "hhs_oig/LEIE_Record_Layout.doc",
+        title="List of Excluded Individuals/Entities (LEIE) — Database Record Layout",
+    )
+    order_file = passage(
+        "order-file",
+        "Each line of an order file contains one code. A line is never longer than 400 characters.",
+        "cms_icd10cm/icd10OrderFiles2023.pdf",
+        title="ICD-10-CM/PCS Order Files",
+    )
+    question = analyse_question("In the LEIE download, how many characters is the business name field?")
+    assert rank_sentences(question, [order_file, layout])[0].passage is layout

@@ -319,7 +319,9 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
     passage_terms = {p.chunk_id: frozenset(content_terms(p.text)) for p in passages}
     asked_numbers = _question_numbers(question)
     acronyms = [name for name in proper_names(question.text) if name.replace("/", "").isupper() and len(name) > 1]
-    titled_only = {a for a in acronyms if not any(_names(a, p.text) for p in passages)}
+    # An initialism no passage text uses is met by the title of the document it names.
+    titled_only = [a for a in acronyms if not any(_names(a, p.text) for p in passages)]
+    named_by_title = {p.chunk_id: frozenset(a for a in titled_only if _names(a, p.title)) for p in passages}
     wants_definition = not question.asked and not question.yes_no and bool(_ASKS_DEFINITION.search(question.text))
     asked_terms = defined_terms(question.text) if wants_definition else ()
     asked_records = record_codes(question.text)
@@ -360,12 +362,10 @@ def rank_sentences(question: Question, passages: list[Passage]) -> list[ScoredSe
         if asked_kinds and _names_another_kind(sentence, terms, asked_kinds, question_forms):
             score *= OTHER_KIND_FACTOR
         if acronyms:
-            # 'ME/CFS' is matched by 'myalgic encephalomyelitis/chronic fatigue syndrome'; an initialism no passage
-            # text uses, by the title of the document it names ('the LEIE layout': 'List of Excluded
-            # Individuals/Entities (LEIE) - Database Record Layout').
-            score += ACRONYM_WEIGHT * sum(
-                1 for a in acronyms if spelled_out(a, sentence) or (a in titled_only and _names(a, passage.title))
-            ) / len(acronyms)
+            # 'ME/CFS' is matched by 'myalgic encephalomyelitis/chronic fatigue syndrome'; 'the LEIE layout' by a row
+            # of 'List of Excluded Individuals/Entities (LEIE) - Database Record Layout'.
+            met = sum(1 for a in acronyms if a in named_by_title[passage.chunk_id] or spelled_out(a, sentence))
+            score += ACRONYM_WEIGHT * met / len(acronyms)
         if asked_numbers:
             # 'an indicator of 0', 'a 76 or 77': the sentence about that value, not merely about the topic.
             score += QUESTION_NUMBER_WEIGHT * len(asked_numbers & facts.numbers) / len(asked_numbers)

@@ -14,6 +14,7 @@ tables do, both general healthcare-office vocabulary rather than the phrasing of
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 PLAIN_TO_FORMAL = {
     "patient": "individual beneficiary enrollee member person",
@@ -143,6 +144,7 @@ _COMPILED_PHRASES = tuple(
 )
 
 
+@lru_cache(maxsize=1024)  # retrieval, sentence ranking and the meaning floor all read the same question
 def documents_wording(question: str) -> str:
     """The documents' words for the everyday phrases of a question, each group once; '' when none."""
     groups = [words for pattern, words in _COMPILED_PHRASES if pattern.search(question)]

@@ -79,9 +79,10 @@ class Retriever:
         timings = SearchTimings()
         searched = with_documents_wording(text)
         asked_terms = defined_terms(text)
+        definition_queries = [definition_query(term) for term in asked_terms]
         started = time.perf_counter()
         # One batch for the question and its terms' definition searches: two texts cost far less together.
-        vector, *definition_vectors = self._embedder.embed([searched, *map(definition_query, asked_terms)])
+        vector, *definition_vectors = self._embedder.embed([searched, *definition_queries])
         timings.embed_ms = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
@@ -92,8 +93,9 @@ class Retriever:
             hits = self._reranker.rerank(text, hits)
         records = self._store.code_records(codes + bare_code_labels(text, codes), collections)
         hits = code_records_first(records, hits)
-        for term, term_vector in reversed(list(zip(asked_terms, definition_vectors))):  # the first term's definition ends up first
-            hits = with_definition(hits, self._definition_hits(term, term_vector, collections))
+        # The first term's definition ends up first.
+        for term, term_query, term_vector in reversed(list(zip(asked_terms, definition_queries, definition_vectors))):
+            hits = with_definition(hits, self._definition_hits(term, term_query, term_vector, collections))
         timings.query_ms = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
@@ -102,8 +104,7 @@ class Retriever:
         self.last_timings = timings
         return passages
 
-    def _definition_hits(self, term: str, vector: np.ndarray, collections: list[str]) -> list[StoredChunk]:
-        query = definition_query(term)
+    def _definition_hits(self, term: str, query: str, vector: np.ndarray, collections: list[str]) -> list[StoredChunk]:
         hits = self._store.search(vector, query, collections, DEFINITION_POOL, self._settings.candidates, [])
         return [hit for hit in hits if defines(term, hit.text)][:DEFINITION_HITS]
 
